@@ -1,0 +1,52 @@
+from django.contrib import admin
+
+from analytics.models import Baseline, Incident, ServiceBucket, ServiceStatus
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = [
+        "service",
+        "status",
+        "started_at",
+        "peak_at",
+        "peak_reports",
+        "ratio_at_open",
+        "ended_at",
+    ]
+    list_filter = ["status", "service__group", "service__category"]
+    list_select_related = ["service"]
+    search_fields = ["service__name"]
+    date_hierarchy = "started_at"
+    readonly_fields = [f.name for f in Incident._meta.fields]
+
+    @admin.display(description="ratio at open")
+    def ratio_at_open(self, incident: Incident) -> str:
+        return f"{incident.opened_ratio:.1f}×"
+
+
+@admin.register(ServiceStatus)
+class ServiceStatusAdmin(admin.ModelAdmin):
+    list_display = ["service", "level", "since", "observed", "expected", "updated_at"]
+    list_filter = ["level"]
+    list_select_related = ["service"]
+    search_fields = ["service__name"]
+    readonly_fields = [f.name for f in ServiceStatus._meta.fields]
+
+
+@admin.register(ServiceBucket)
+class ServiceBucketAdmin(admin.ModelAdmin):
+    list_display = ["service", "start", "reports", "simulated"]
+    list_select_related = ["service"]
+    search_fields = ["service__name"]
+    date_hierarchy = "start"
+    show_full_result_count = False
+    readonly_fields = ["service", "start", "reports", "simulated"]
+
+
+@admin.register(Baseline)
+class BaselineAdmin(admin.ModelAdmin):
+    list_display = ["service", "slot", "expected", "updated_at"]
+    list_select_related = ["service"]
+    search_fields = ["service__name"]
+    readonly_fields = ["service", "slot", "expected", "updated_at"]

@@ -1,0 +1,171 @@
+"""The read API: services with status, a service's series, incidents."""
+
+from datetime import timedelta
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import exceptions, serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analytics.models import Incident
+from analytics.series import LEVEL_SLUGS, service_series, status_for
+from analytics.timeutils import bucket_width
+from reports.models import Service
+
+MAX_SERIES_HOURS = 24 * 7
+
+
+class Pagination(LimitOffsetPagination):
+    default_limit = 100
+    max_limit = 1000
+
+
+class StatusSerializer(serializers.Serializer):
+    level = serializers.SerializerMethodField()
+    label = serializers.CharField(source="get_level_display")
+    since = serializers.DateTimeField(allow_null=True)
+    observed = serializers.IntegerField(help_text="Reports in the current (filling) bucket.")
+    expected = serializers.FloatField(help_text="Baseline for the current bucket.")
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+    def get_level(self, status) -> str:
+        return LEVEL_SLUGS[status.level]
+
+
+class ServiceSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    category = serializers.CharField(source="category.slug")
+    group = serializers.CharField(source="group.slug", allow_null=True, default=None)
+    homepage_url = serializers.URLField()
+    aliases = serializers.ListField(child=serializers.CharField())
+    status = serializers.SerializerMethodField()
+
+    @extend_schema_field(StatusSerializer)
+    def get_status(self, service: Service) -> dict:
+        return StatusSerializer(status_for(service)).data
+
+
+class ServiceDetailSerializer(ServiceSerializer):
+    problem_types = serializers.SerializerMethodField()
+
+    def get_problem_types(self, service: Service) -> list[dict]:
+        return [{"slug": p.slug, "name": p.name} for p in service.category.problem_types.all()]
+
+
+class IncidentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    service = serializers.CharField(source="service.slug")
+    status = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    peak_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    opened_reports = serializers.IntegerField()
+    opened_expected = serializers.FloatField()
+    opened_ratio = serializers.FloatField()
+    peak_reports = serializers.IntegerField()
+    peak_expected = serializers.FloatField()
+    peak_ratio = serializers.FloatField()
+
+
+def _services():
+    return Service.objects.active().select_related("category", "group", "status")
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("category", str, description="Category slug"),
+        OpenApiParameter("group", str, description="Group slug"),
+    ],
+    summary="Services with their current status",
+)
+class ServiceListAPI(ListAPIView):
+    serializer_class = ServiceSerializer
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        services = _services()
+        if category := self.request.query_params.get("category"):
+            services = services.filter(category__slug=category)
+        if group := self.request.query_params.get("group"):
+            services = services.filter(group__slug=group)
+        return services
+
+
+class ServiceDetailAPI(APIView):
+    @extend_schema(responses=ServiceDetailSerializer, summary="One service with its status")
+    def get(self, request: Request, slug: str) -> Response:
+        service = get_object_or_404(
+            _services().prefetch_related("category__problem_types"), slug=slug
+        )
+        return Response(ServiceDetailSerializer(service).data)
+
+
+class SeriesPointSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    reports = serializers.IntegerField()
+    expected = serializers.FloatField()
+    simulated = serializers.IntegerField()
+
+
+class SeriesSerializer(serializers.Serializer):
+    service = serializers.SlugField()
+    bucket_minutes = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    points = SeriesPointSerializer(many=True)
+
+
+class ServiceSeriesAPI(APIView):
+    class QuerySerializer(serializers.Serializer):
+        hours = serializers.IntegerField(min_value=1, max_value=MAX_SERIES_HOURS, default=24)
+
+    @extend_schema(
+        parameters=[QuerySerializer],
+        responses=SeriesSerializer,
+        summary="Dense reports-per-bucket series with the baseline",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        service = get_object_or_404(Service.objects.active(), slug=slug)
+        query = self.QuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        end = timezone.now()
+        start = end - timedelta(hours=query.validated_data["hours"])
+        points = service_series(service, start, end)
+        data = {
+            "service": service.slug,
+            "bucket_minutes": int(bucket_width().total_seconds() // 60),
+            "start": points[0].start,
+            "end": points[-1].start + bucket_width(),
+            "points": [p.__dict__ for p in points],
+        }
+        return Response(SeriesSerializer(data).data)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("service", str, description="Service slug"),
+        OpenApiParameter("status", str, enum=[s.value for s in Incident.Status]),
+    ],
+    summary="Incidents, newest first",
+)
+class IncidentListAPI(ListAPIView):
+    serializer_class = IncidentSerializer
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        incidents = Incident.objects.select_related("service")
+        if service := self.request.query_params.get("service"):
+            incidents = incidents.filter(service__slug=service)
+        if status := self.request.query_params.get("status"):
+            if status not in Incident.Status.values:
+                raise exceptions.ValidationError(
+                    {"status": [f"One of: {', '.join(Incident.Status.values)}."]}
+                )
+            incidents = incidents.filter(status=status)
+        return incidents.order_by("-started_at", "-pk")

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from analytics import api
+
+urlpatterns = [
+    path("services", api.ServiceListAPI.as_view(), name="api-service-list"),
+    path("services/<slug:slug>", api.ServiceDetailAPI.as_view(), name="api-service-detail"),
+    path("services/<slug:slug>/series", api.ServiceSeriesAPI.as_view(), name="api-service-series"),
+    path("incidents", api.IncidentListAPI.as_view(), name="api-incident-list"),
+]

@@ -1,0 +1,178 @@
+"""The output side: buckets of counted reports, baselines, per-service status and incidents.
+
+Pages and the read API use these tables only; raw reports are aggregated by the binning job.
+"""
+
+from datetime import datetime
+
+from django.db import models
+from django.db.models import Q
+
+from reports.models import ProblemType, Service
+
+
+class BucketQuerySet(models.QuerySet):
+    def in_window(self, start: datetime, end: datetime) -> "BucketQuerySet":
+        """Buckets whose start lies in [start, end)."""
+        return self.filter(start__gte=start, start__lt=end)
+
+
+class ServiceBucket(models.Model):
+    """Distinct counted reporters for one service in one bucket (named by its UTC start).
+
+    Stored sparsely: a bucket with no reports has no row; readers fill zeros.
+    """
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="buckets")
+    start = models.DateTimeField()
+    reports = models.PositiveIntegerField()
+    simulated = models.PositiveIntegerField(default=0, help_text="How many of them are simulated.")
+
+    objects = BucketQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # Also the index for "buckets of one service over a window" (charts, detection).
+            models.UniqueConstraint(fields=["service", "start"], name="servicebucket_unique"),
+        ]
+        indexes = [
+            # The home page's sparklines and baseline rebuilds read all services over a window.
+            models.Index(fields=["start"], name="servicebucket_start_idx"),
+        ]
+
+
+class ProblemBucket(models.Model):
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    problem = models.ForeignKey(ProblemType, on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    reports = models.PositiveIntegerField()
+
+    objects = BucketQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # Also serves "problems of one service over a window" on the service page.
+            models.UniqueConstraint(
+                fields=["service", "start", "problem"], name="problembucket_unique"
+            ),
+        ]
+
+
+class CountryBucket(models.Model):
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    country = models.CharField(max_length=2, blank=True, help_text="Blank = unknown.")
+    start = models.DateTimeField()
+    reports = models.PositiveIntegerField()
+
+    objects = BucketQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "start", "country"], name="countrybucket_unique"
+            ),
+        ]
+
+
+class Baseline(models.Model):
+    """Typical reports per bucket for one service at one time of day (slot = bucket of the day)."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="baselines")
+    slot = models.PositiveSmallIntegerField()
+    expected = models.FloatField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["service", "slot"], name="baseline_unique"),
+        ]
+
+
+class Level(models.IntegerChoices):
+    OK = 0, "no problems"
+    POSSIBLE = 1, "possible problems"
+    PROBLEMS = 2, "problems"
+
+
+class ServiceStatus(models.Model):
+    """The detector's latest verdict for a service, written by the per-minute job."""
+
+    service = models.OneToOneField(
+        Service, on_delete=models.CASCADE, primary_key=True, related_name="status"
+    )
+    level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.OK)
+    since = models.DateTimeField(null=True, blank=True, help_text="When this level began.")
+    observed = models.PositiveIntegerField(default=0, help_text="Reports in the current bucket.")
+    expected = models.FloatField(default=0.0, help_text="Baseline for the current bucket.")
+    # Closed buckets before this instant have been fed to the incident state machine.
+    evaluated_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "service statuses"
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.get_level_display()}"
+
+
+class IncidentQuerySet(models.QuerySet):
+    def unresolved(self) -> "IncidentQuerySet":
+        return self.exclude(status=Incident.Status.RESOLVED)
+
+    def overlapping(self, start: datetime, end: datetime) -> "IncidentQuerySet":
+        """Incidents that were unresolved at some instant of [start, end)."""
+        return self.filter(started_at__lt=end).filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=start)
+        )
+
+
+class Incident(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        RECOVERING = "recovering", "recovering"
+        RESOLVED = "resolved", "resolved"
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="incidents")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    started_at = models.DateTimeField(help_text="Start of the bucket that opened the incident.")
+    ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="End of the last active bucket."
+    )
+    last_active_at = models.DateTimeField(
+        help_text="Start of the latest bucket above the threshold."
+    )
+    quiet_buckets = models.PositiveSmallIntegerField(default=0)
+    # The evidence that opened it, and at its peak.
+    opened_reports = models.PositiveIntegerField()
+    opened_expected = models.FloatField()
+    peak_at = models.DateTimeField()
+    peak_reports = models.PositiveIntegerField()
+    peak_expected = models.FloatField()
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            # At most one unresolved incident per service: opening one is claimed by this.
+            models.UniqueConstraint(
+                fields=["service"],
+                condition=~Q(status="resolved"),
+                name="incident_one_unresolved_per_service",
+            ),
+        ]
+        indexes = [
+            # Incident lists by service, newest first.
+            models.Index(fields=["service", "-started_at"], name="incident_service_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} since {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def opened_ratio(self) -> float:
+        return self.opened_reports / max(self.opened_expected, 1e-9)
+
+    @property
+    def peak_ratio(self) -> float:
+        return self.peak_reports / max(self.peak_expected, 1e-9)

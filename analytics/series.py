@@ -1,0 +1,102 @@
+"""Read side: dense series, shares and statuses for pages and the API (buckets only, no raw rows)."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Sum
+from django.db.models.functions import TruncHour
+
+from analytics.detection import Level
+from analytics.models import Baseline, ProblemBucket, ServiceBucket, ServiceStatus
+from analytics.timeutils import bucket_width, ceil_bucket, floor_bucket, slot_of_day
+from reports.models import ProblemType, Service
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    start: datetime
+    reports: int
+    expected: float
+    simulated: int
+
+
+def service_series(service: Service, start: datetime, end: datetime) -> list[SeriesPoint]:
+    """One point per bucket in [start, end), zeros where no reports, with the baseline."""
+    width = bucket_width()
+    first, stop = floor_bucket(start, width), ceil_bucket(end, width)
+    rows = {
+        b_start: (reports, simulated)
+        for b_start, reports, simulated in ServiceBucket.objects.filter(service=service)
+        .in_window(first, stop)
+        .values_list("start", "reports", "simulated")
+    }
+    expected = dict(Baseline.objects.filter(service=service).values_list("slot", "expected"))
+    points = []
+    moment = first
+    while moment < stop:
+        reports, simulated = rows.get(moment, (0, 0))
+        points.append(
+            SeriesPoint(moment, reports, expected.get(slot_of_day(moment, width), 0.0), simulated)
+        )
+        moment += width
+    return points
+
+
+def hourly_sparklines(services: list[int], end: datetime, hours: int = 24) -> dict[int, list[int]]:
+    """Reports per hour for the last `hours` hours, per service id, oldest first, zero-filled."""
+    last = end.replace(minute=0, second=0, microsecond=0)
+    first = last - timedelta(hours=hours - 1)
+    rows = (
+        ServiceBucket.objects.filter(service_id__in=services)
+        .in_window(first, last + timedelta(hours=1))
+        .annotate(hour=TruncHour("start"))
+        .values_list("service_id", "hour")
+        .annotate(total=Sum("reports"))
+        .order_by()
+    )
+    lines = {sid: [0] * hours for sid in services}
+    for sid, hour, total in rows:
+        lines[sid][int((hour - first) / timedelta(hours=1))] = total
+    return lines
+
+
+@dataclass(frozen=True)
+class ProblemShare:
+    slug: str
+    name: str
+    reports: int
+    percent: float
+
+
+def problem_shares(service: Service, start: datetime, end: datetime) -> list[ProblemShare]:
+    """Reports per problem type over [start, end), largest first; every type of the service listed."""
+    totals = dict(
+        ProblemBucket.objects.filter(service=service)
+        .in_window(start, end)
+        .values_list("problem_id")
+        .annotate(total=Sum("reports"))
+        .order_by()
+    )
+    problems = ProblemType.objects.filter(category_id=service.category_id)
+    grand = sum(totals.values())
+    shares = [
+        ProblemShare(
+            slug=p.slug,
+            name=p.name,
+            reports=totals.get(p.pk, 0),
+            percent=round(100 * totals.get(p.pk, 0) / grand, 1) if grand else 0.0,
+        )
+        for p in problems
+    ]
+    return sorted(shares, key=lambda s: (-s.reports, s.name))
+
+
+def status_for(service: Service) -> ServiceStatus:
+    """The stored status, or a 'no problems' one for a service the detector has not seen yet."""
+    try:
+        return service.status
+    except ServiceStatus.DoesNotExist:
+        return ServiceStatus(service=service, level=Level.OK)
+
+
+LEVEL_SLUGS = {Level.OK: "ok", Level.POSSIBLE: "possible", Level.PROBLEMS: "problems"}

