@@ -125,7 +125,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env("STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -137,6 +138,10 @@ STORAGES = {
         )
     },
 }
+
+# Serve files straight from static/ too, so `make run` needs no collectstatic; the production
+# image runs collectstatic and sets STATIC_MANIFEST=true for hashed, compressed, cached files.
+WHITENOISE_USE_FINDERS = True
 
 # --- Security (production turns these on through the environment) ---------------------------
 SECURE_PROXY_SSL_HEADER = (
@@ -168,6 +173,8 @@ TREMOR = {
     "REFRESH_LOOKBACK_MINUTES": env_int("REFRESH_LOOKBACK_MINUTES", 30),
     "BASELINE_DAYS": env_int("BASELINE_DAYS", 14),
     "COMMENT_MAX_LENGTH": 1000,
+    # Submissions allowed per reporter (HMAC of address + browser family): "N/s|min|hour|day".
+    "REPORT_THROTTLE_RATE": env("REPORT_THROTTLE_RATE", "10/min"),
 }
 
 # --- REST framework -------------------------------------------------------------------------
@@ -178,10 +185,6 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_THROTTLE_RATES": {
-        # Per reporter (HMAC of address + browser family), for report submissions.
-        "reporter": env("REPORT_THROTTLE_RATE", "10/min"),
-    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tremor API",

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.http import HttpRequest
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -10,6 +11,10 @@ from reports.identity import client_address, reporter_key, ua_family
 
 class ReporterRateThrottle(SimpleRateThrottle):
     scope = "reporter"
+
+    def get_rate(self) -> str:
+        # Read at request time (not import time) so operators and tests can change it.
+        return settings.TREMOR["REPORT_THROTTLE_RATE"]
 
     def get_cache_key(self, request: HttpRequest, view: object) -> str:
         day = datetime.fromtimestamp(self.timer(), UTC).date()

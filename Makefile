@@ -1,0 +1,41 @@
+# The two commands: `make run` (the whole product) and `make test` (install and pass every test).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run demo test lint format bench bench-ingest browser screenshot clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) manage.py run_stack
+
+demo: install
+	$(PY) manage.py migrate --verbosity 0
+	$(PY) manage.py load_catalog
+	$(PY) manage.py simulate --backfill-days 8
+	$(PY) manage.py run_stack --demo
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(PY) bench/ingest.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

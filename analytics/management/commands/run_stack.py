@@ -1,0 +1,73 @@
+"""`make run`: the whole product in one terminal (database, worker with beat, web; demo traffic).
+
+With no DATABASE_URL the settings have already started the embedded PostgreSQL in var/; this
+command migrates, loads the catalogue, starts the Celery worker with embedded beat and the web
+server, and on Ctrl-C stops all of them (and the embedded database it started).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from config.embedded_db import stop_embedded
+
+
+class Command(BaseCommand):
+    help = "Start web, Celery worker + beat (and optionally the demo simulator) until Ctrl-C."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--addr", default=os.environ.get("TREMOR_ADDR", "127.0.0.1:8000"))
+        parser.add_argument("--demo", action="store_true", help="also run the traffic simulator")
+
+    def handle(self, *args, addr: str, demo: bool, **options) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("load_catalog")
+        python = sys.executable
+        manage = str(settings.BASE_DIR / "manage.py")
+        commands = {
+            "worker": [
+                python, "-m", "celery", "-A", "config", "worker", "-B",
+                "--loglevel", "INFO", "--concurrency", "2",
+            ],
+            "web": [python, manage, "runserver", addr, "--noreload"],
+        }  # fmt: skip
+        if demo:
+            commands["simulate"] = [python, manage, "simulate", "--live"]
+        children = {
+            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR, start_new_session=True)
+            for name, cmd in commands.items()
+        }
+        self.stdout.write(f"Tremor is running on http://{addr}/ (Ctrl-C stops everything)")
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping:
+                for name, child in children.items():
+                    if child.poll() is not None:
+                        self.stderr.write(f"{name} exited with code {child.returncode}; stopping")
+                        stopping = True
+                time.sleep(0.5)
+        finally:
+            for child in children.values():
+                if child.poll() is None:
+                    os.killpg(child.pid, signal.SIGTERM)
+            for child in children.values():
+                try:
+                    child.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(child.pid, signal.SIGKILL)
+            if not os.environ.get("DATABASE_URL"):
+                stop_embedded(settings.VAR_DIR / "pgdata")
+                self.stdout.write("embedded PostgreSQL stopped")

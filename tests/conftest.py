@@ -1,0 +1,57 @@
+from datetime import UTC, datetime
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+from reports.models import Report, Service
+from reports.services import Reporter, submit_report
+
+NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Throttle counters live in the cache; every test starts with none.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def catalog(db):
+    call_command("load_catalog", verbosity=0)
+
+
+@pytest.fixture
+def outlook(catalog) -> Service:
+    return Service.objects.get(slug="outlook")
+
+
+def make_report(
+    service: Service,
+    *,
+    at: datetime,
+    key: str = "k" * 32,
+    problem: str | None = None,
+    country: str = "US",
+    comment: str = "",
+) -> Report:
+    problem_type = (
+        service.category.problem_types.get(slug=problem)
+        if problem
+        else service.category.problem_types.first()
+    )
+    return submit_report(
+        service=service,
+        problem=problem_type,
+        reporter=Reporter(key=key, ua_family="Firefox", country=country),
+        comment=comment,
+        now=at,
+    ).report
+
+
+def make_reports(service: Service, count: int, *, at: datetime, prefix: str = "r", **kw) -> None:
+    """`count` reports from distinct reporters at `at`."""
+    for i in range(count):
+        make_report(service, at=at, key=f"{prefix}{i:031d}"[:32], **kw)

@@ -1,0 +1,139 @@
+import json
+
+import pytest
+from django.db import connection
+
+from reports.models import Comment, Report
+
+URL = "/api/v1/services/outlook/reports"
+
+
+def post(client, body, *, ip="198.51.100.7", agent="Firefox/128.0", **extra):
+    data = body if isinstance(body, str) else json.dumps(body)
+    return client.post(
+        URL if "url" not in extra else extra.pop("url"),
+        data,
+        content_type=extra.pop("content_type", "application/json"),
+        REMOTE_ADDR=ip,
+        HTTP_USER_AGENT=agent,
+        **extra,
+    )
+
+
+def test_a_report_is_stored_and_counted(client, outlook):
+    response = post(client, {"problem": "login", "comment": "Cannot sign in since 9"})
+    assert response.status_code == 201
+    assert response.json()["counted"] is True
+    report = Report.objects.get()
+    assert (report.service, report.problem.slug, report.is_counted) == (outlook, "login", True)
+    assert Comment.objects.get().body == "Cannot sign in since 9"
+
+
+def test_a_second_report_within_fifteen_minutes_is_stored_but_not_counted(client, outlook):
+    post(client, {"problem": "login"})
+    response = post(client, {"problem": "sending"})
+    assert response.status_code == 200
+    assert response.json()["counted"] is False
+    assert "already counted" in response.json()["message"]
+    second = Report.objects.order_by("pk").last()
+    assert (second.is_counted, second.not_counted_reason) == (False, "duplicate")
+
+
+def test_another_reporter_counts_separately(client, outlook):
+    post(client, {"problem": "login"}, ip="198.51.100.7")
+    post(client, {"problem": "login"}, ip="198.51.100.8")
+    post(client, {"problem": "login"}, ip="198.51.100.7", agent="Chrome/130.0")
+    assert Report.objects.counted().count() == 3
+
+
+def test_forged_forwarded_for_headers_do_not_create_new_reporters(client, outlook):
+    for i in range(30):
+        post(client, {"problem": "login"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
+    assert Report.objects.counted().count() == 1
+
+
+def test_no_raw_ip_address_is_stored(client, outlook):
+    post(client, {"problem": "login", "comment": "hello"}, ip="203.0.113.77")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT row_to_json(r)::text FROM reports_report r")
+        rows = [r[0] for r in cursor.fetchall()]
+    assert rows and not any("203.0.113.77" in row for row in rows)
+
+
+def test_the_country_comes_from_the_offline_geoip_data(client, outlook):
+    post(client, {"problem": "login"}, ip="8.8.8.8")
+    assert Report.objects.get().country == "US"
+
+
+def test_a_private_address_has_an_unknown_country(client, outlook):
+    post(client, {"problem": "login"}, ip="192.168.1.20")
+    assert Report.objects.get().country == ""
+
+
+def test_a_location_sent_by_the_client_wins(client, outlook):
+    post(client, {"problem": "login", "country": "de", "region": "Bavaria"}, ip="8.8.8.8")
+    report = Report.objects.get()
+    assert (report.country, report.region) == ("DE", "Bavaria")
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"problem": "teleport"}, "problem"),
+        ({}, "problem"),
+        ({"problem": ""}, "problem"),
+        ({"problem": "login", "comment": "x" * 1001}, "comment"),
+        ({"problem": "login", "country": "ZZ"}, "country"),
+        ({"problem": "login", "comment": "nul \u0000 byte"}, "comment"),
+        ({"problem": ["login"]}, "problem"),
+        ([1, 2], "non_field_errors"),
+    ],
+)
+def test_bad_fields_get_a_400_naming_the_field_and_store_nothing(client, outlook, body, field):
+    response = post(client, body)
+    assert response.status_code == 400
+    assert field in response.json()
+    assert Report.objects.count() == 0
+
+
+def test_a_comment_of_exactly_1000_characters_is_accepted(client, outlook):
+    assert post(client, {"problem": "login", "comment": "y" * 1000}).status_code == 201
+
+
+def test_malformed_json_is_a_400(client, outlook):
+    response = post(client, '{"problem": "login"')
+    assert response.status_code == 400
+    assert "JSON parse error" in response.json()["detail"]
+
+
+def test_a_lone_surrogate_in_json_is_a_400_not_a_500(client, outlook):
+    response = post(client, '{"problem": "login", "comment": "\\ud800"}')
+    assert response.status_code == 400
+    assert Report.objects.count() == 0
+
+
+def test_a_form_encoded_body_is_a_400_asking_for_json(client, outlook):
+    response = post(client, "problem=login", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "application/json" in response.json()["non_field_errors"][0]
+
+
+def test_an_unknown_service_is_a_404(client, catalog):
+    response = post(client, {"problem": "login"}, url="/api/v1/services/nope/reports")
+    assert response.status_code == 404
+
+
+def test_too_many_reports_from_one_reporter_get_a_429_with_retry_after(client, outlook, settings):
+    settings.TREMOR = {**settings.TREMOR, "REPORT_THROTTLE_RATE": "3/min"}
+    statuses = [post(client, {"problem": "login"}).status_code for _ in range(5)]
+    response = post(client, {"problem": "login"})
+    assert statuses == [201, 200, 200, 429, 429]
+    assert int(response["Retry-After"]) > 0
+    assert Report.objects.count() == 3
+
+
+def test_the_throttle_is_per_reporter(client, outlook, settings):
+    settings.TREMOR = {**settings.TREMOR, "REPORT_THROTTLE_RATE": "1/min"}
+    assert post(client, {"problem": "login"}, ip="198.51.100.7").status_code == 201
+    assert post(client, {"problem": "login"}, ip="198.51.100.7").status_code == 429
+    assert post(client, {"problem": "login"}, ip="198.51.100.8").status_code == 201
