@@ -68,8 +68,10 @@ class ProblemShare:
     percent: float
 
 
-def problem_shares(service: Service, start: datetime, end: datetime) -> list[ProblemShare]:
-    """Reports per problem type over [start, end), largest first; every type of the service listed."""
+def problem_shares(
+    service: Service, problems: list[ProblemType], start: datetime, end: datetime
+) -> list[ProblemShare]:
+    """Reports per problem type over [start, end), largest first; each of `problems` listed."""
     totals = dict(
         ProblemBucket.objects.filter(service=service)
         .in_window(start, end)
@@ -77,7 +79,6 @@ def problem_shares(service: Service, start: datetime, end: datetime) -> list[Pro
         .annotate(total=Sum("reports"))
         .order_by()
     )
-    problems = ProblemType.objects.filter(category_id=service.category_id)
     grand = sum(totals.values())
     shares = [
         ProblemShare(

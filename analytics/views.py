@@ -88,6 +88,7 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "series_url": f"/api/v1/services/{service.slug}/series",
     }
     simulated = sum(p.simulated for p in points)
+    problem_types = list(service.category.problem_types.all())
     context = {
         "service": service,
         "status": status,
@@ -95,9 +96,9 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "chart": chart,
         "reports_24h": sum(p.reports for p in points),
         "simulated_24h": simulated,
-        "problems_hour": problem_shares(service, now - timedelta(hours=1), now),
-        "problems_day": problem_shares(service, start, now),
-        "problem_types": list(service.category.problem_types.all()),
+        "problems_hour": problem_shares(service, problem_types, now - timedelta(hours=1), now),
+        "problems_day": problem_shares(service, problem_types, start, now),
+        "problem_types": problem_types,
         "comments": Comment.objects.filter(service=service, is_visible=True)[:20],
         "incidents": Incident.objects.filter(
             service=service, started_at__gte=now - timedelta(days=30)

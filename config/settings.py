@@ -90,7 +90,10 @@ if env("DATABASE_URL"):
 else:
     from config.embedded_db import embedded_database
 
-    DATABASES = {"default": embedded_database(VAR_DIR / "pgdata", env("DATABASE_NAME", "tremor"))}
+    DATABASES = {"default": embedded_database(VAR_DIR / "pgdata", "tremor")}
+if env("DATABASE_NAME"):
+    # Lets a helper process (the end-to-end test's Celery worker) join a test database.
+    DATABASES["default"]["NAME"] = env("DATABASE_NAME")
 # Django's built-in psycopg 3 pool; CONN_MAX_AGE must stay 0 with it.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 if env_bool("DATABASE_POOL", True):
@@ -199,7 +202,7 @@ SPECTACULAR_SETTINGS = {
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = VAR_DIR / "broker"
+    _broker_dir = Path(env("CELERY_BROKER_DIR", str(VAR_DIR / "broker")))
     for _sub in ("queue", "processed"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {

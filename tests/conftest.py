@@ -1,3 +1,4 @@
+import hashlib
 from datetime import UTC, datetime
 
 import pytest
@@ -54,4 +55,4 @@ def make_report(
 def make_reports(service: Service, count: int, *, at: datetime, prefix: str = "r", **kw) -> None:
     """`count` reports from distinct reporters at `at`."""
     for i in range(count):
-        make_report(service, at=at, key=f"{prefix}{i:031d}"[:32], **kw)
+        make_report(service, at=at, key=hashlib.md5(f"{prefix}-{i}".encode()).hexdigest(), **kw)

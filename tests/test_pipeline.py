@@ -1,0 +1,92 @@
+from datetime import timedelta
+
+from analytics import pipeline
+from analytics.binning import refresh_buckets
+from analytics.detection import Level
+from analytics.models import Baseline, Incident, ServiceStatus
+from reports.models import Service
+from tests.conftest import NOON, make_reports
+
+
+def set_baseline(service: Service, expected: float, now) -> None:
+    Baseline.objects.bulk_create(
+        [Baseline(service=service, slot=s, expected=expected, updated_at=now) for s in range(288)]
+    )
+
+
+def run_at(moment):
+    return pipeline.refresh_analytics(moment)
+
+
+def test_a_quiet_service_gets_a_no_problems_status(outlook):
+    set_baseline(outlook, 3.0, NOON)
+    make_reports(outlook, 3, at=NOON + timedelta(minutes=1))
+    run_at(NOON + timedelta(minutes=2))
+    status = ServiceStatus.objects.get(service=outlook)
+    assert (status.level, status.observed, status.expected) == (Level.OK, 3, 3.0)
+    assert not Incident.objects.exists()
+
+
+def test_a_spike_opens_an_incident_while_its_bucket_is_still_filling(outlook):
+    set_baseline(outlook, 3.0, NOON)
+    run_at(NOON - timedelta(minutes=1))
+    make_reports(outlook, 40, at=NOON + timedelta(minutes=1))
+    run_at(NOON + timedelta(minutes=2))  # the 12:00 bucket is only two minutes old
+    incident = Incident.objects.get(service=outlook)
+    assert (incident.status, incident.started_at) == ("open", NOON)
+    assert (incident.opened_reports, incident.opened_expected) == (40, 3.0)
+    status = ServiceStatus.objects.get(service=outlook)
+    assert (status.level, status.since) == (Level.PROBLEMS, NOON)
+
+
+def test_running_every_minute_does_not_open_a_second_incident_or_count_quiet_twice(outlook):
+    set_baseline(outlook, 3.0, NOON)
+    run_at(NOON - timedelta(minutes=1))
+    make_reports(outlook, 40, at=NOON + timedelta(minutes=1))
+    for minute in range(2, 14):  # 12:05 closes empty at 12:10: one quiet bucket
+        run_at(NOON + timedelta(minutes=minute))
+    incident = Incident.objects.get(service=outlook)
+    assert incident.status == "recovering" and incident.quiet_buckets == 1
+
+
+def test_the_incident_resolves_after_three_quiet_buckets_and_the_peak_is_kept(outlook):
+    set_baseline(outlook, 3.0, NOON)
+    run_at(NOON - timedelta(minutes=1))
+    make_reports(outlook, 40, at=NOON + timedelta(minutes=1))
+    make_reports(outlook, 70, at=NOON + timedelta(minutes=6), prefix="p")
+    for minute in range(2, 32):
+        run_at(NOON + timedelta(minutes=minute))
+    incident = Incident.objects.get(service=outlook)
+    assert incident.status == "resolved"
+    assert (incident.peak_reports, incident.peak_at) == (70, NOON + timedelta(minutes=5))
+    assert incident.ended_at == NOON + timedelta(minutes=10)
+    assert ServiceStatus.objects.get(service=outlook).level == Level.OK
+
+
+def test_baselines_are_rebuilt_from_history_without_incident_buckets(outlook):
+    start = NOON - timedelta(days=8)
+    for day in range(8):
+        make_reports(outlook, 4, at=start + timedelta(days=day), prefix=f"d{day}")
+    make_reports(outlook, 90, at=NOON - timedelta(days=2), prefix="spike")
+    refresh_buckets(start - timedelta(hours=1), NOON)
+    Incident.objects.create(
+        service=outlook,
+        status="resolved",
+        started_at=NOON - timedelta(days=2),
+        ended_at=NOON - timedelta(days=2) + timedelta(minutes=5),
+        last_active_at=NOON - timedelta(days=2),
+        opened_reports=90,
+        opened_expected=4,
+        peak_at=NOON - timedelta(days=2),
+        peak_reports=90,
+        peak_expected=4,
+    )
+    pipeline.rebuild_baselines(NOON)
+    noon_slot = Baseline.objects.get(service=outlook, slot=144).expected
+    assert 1.0 < noon_slot < 5.0  # the 90-report day is left out
+    assert Baseline.objects.filter(service=outlook).count() == 288
+
+
+def test_a_service_without_history_gets_a_zero_baseline(outlook):
+    assert pipeline.rebuild_baselines(NOON) == Service.objects.active().count()
+    assert Baseline.objects.get(service=outlook, slot=0).expected == 0.0

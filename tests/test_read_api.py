@@ -1,0 +1,83 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
+from analytics import pipeline
+from analytics.models import Incident
+from tests.conftest import make_reports
+
+
+def test_the_services_list_has_every_service_with_its_status(client, outlook):
+    make_reports(outlook, 30, at=timezone.now())
+    pipeline.refresh_analytics(timezone.now())
+    body = client.get("/api/v1/services?limit=1000").json()
+    assert body["count"] >= 60
+    by_slug = {s["slug"]: s for s in body["results"]}
+    assert by_slug["outlook"]["status"]["level"] == "problems"
+    assert by_slug["gmail"]["status"]["level"] == "ok"
+
+
+def test_the_services_list_filters_by_group(client, catalog):
+    body = client.get("/api/v1/services?group=microsoft-365").json()
+    assert "outlook" in {s["slug"] for s in body["results"]}
+    assert "gmail" not in {s["slug"] for s in body["results"]}
+
+
+def test_the_services_list_runs_a_fixed_number_of_queries(
+    client, catalog, django_assert_num_queries
+):
+    with django_assert_num_queries(2):  # count + page
+        client.get("/api/v1/services?limit=1000")
+
+
+def test_a_service_detail_lists_its_problem_types(client, outlook):
+    body = client.get("/api/v1/services/outlook").json()
+    assert [p["slug"] for p in body["problem_types"]][:2] == ["login", "sending"]
+    assert client.get("/api/v1/services/nope").status_code == 404
+
+
+def test_the_series_is_dense_with_the_baseline(client, outlook, django_assert_num_queries):
+    make_reports(outlook, 4, at=timezone.now() - timedelta(minutes=30))
+    pipeline.refresh_analytics(timezone.now())
+    with django_assert_num_queries(3):
+        body = client.get("/api/v1/services/outlook/series?hours=2").json()
+    assert body["bucket_minutes"] == 5
+    assert len(body["points"]) in (24, 25)
+    assert sum(p["reports"] for p in body["points"]) == 4
+    starts = [p["start"] for p in body["points"]]
+    assert starts == sorted(starts)
+
+
+def test_a_bad_series_window_is_a_400(client, outlook):
+    assert client.get("/api/v1/services/outlook/series?hours=0").status_code == 400
+    assert client.get("/api/v1/services/outlook/series?hours=abc").status_code == 400
+    assert client.get("/api/v1/services/outlook/series?hours=100000").status_code == 400
+
+
+def test_incidents_are_listed_newest_first_with_their_evidence(client, outlook):
+    now = timezone.now()
+    for hours in (5, 1):
+        Incident.objects.create(
+            service=outlook,
+            status="resolved",
+            started_at=now - timedelta(hours=hours),
+            ended_at=now - timedelta(hours=hours) + timedelta(minutes=30),
+            last_active_at=now,
+            opened_reports=50,
+            opened_expected=5,
+            peak_at=now,
+            peak_reports=80,
+            peak_expected=5,
+        )
+    body = client.get("/api/v1/incidents?service=outlook").json()
+    assert [r["opened_ratio"] for r in body["results"]] == [10.0, 10.0]
+    assert body["results"][0]["started_at"] > body["results"][1]["started_at"]
+    assert client.get("/api/v1/incidents?status=bogus").status_code == 400
+
+
+def test_the_openapi_schema_and_offline_docs_are_served(client, db):
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    assert b"/api/v1/services/{slug}/reports" in schema.content
+    docs = client.get("/api/docs/").content.decode()
+    assert "swagger-ui" in docs and "cdn" not in docs.lower()

@@ -1,0 +1,30 @@
+import hashlib
+import json
+from pathlib import Path
+
+VENDOR = Path(__file__).resolve().parent.parent / "static" / "vendor"
+
+# SHA-256 of the files as published in the npm packages pinned in static/vendor/package.json.
+CHECKSUMS = {
+    "uplot-1.6.32/uPlot.iife.min.js": "19c8d4c6ad88929a79f4ae49d6f7161566dfd0ba3d15cc495e974f787eb78f1f",
+    "uplot-1.6.32/uPlot.min.css": "df630c6a8d6f8eeaff264b50f73ce5b114f646ffd9a0bb74f049b0a00135fa04",
+    "uplot-1.6.32/LICENSE": "8f989229699b4fe2f1a0432d0e9edc338a8a911e250e2d1b01ecd770a5f5b1bd",
+}
+
+
+def test_vendored_files_match_their_published_checksums():
+    for name, expected in CHECKSUMS.items():
+        assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == expected, name
+
+
+def test_every_vendored_package_is_pinned_in_package_json():
+    pinned = json.loads((VENDOR / "package.json").read_text())["dependencies"]
+    folders = {p.name for p in VENDOR.iterdir() if p.is_dir()}
+    assert folders == {f"{name}-{version}" for name, version in pinned.items()}
+
+
+def test_no_template_loads_anything_from_another_host():
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    for path in templates.rglob("*.html"):
+        text = path.read_text()
+        assert "https://" not in text and "http://" not in text and "//cdn" not in text, path
