@@ -18,9 +18,6 @@ run: install
 	$(PY) manage.py run_stack
 
 demo: install
-	$(PY) manage.py migrate --verbosity 0
-	$(PY) manage.py load_catalog
-	$(PY) manage.py simulate --backfill-days 8
 	$(PY) manage.py run_stack --demo
 
 test: install

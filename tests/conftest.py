@@ -56,3 +56,13 @@ def make_reports(service: Service, count: int, *, at: datetime, prefix: str = "r
     """`count` reports from distinct reporters at `at`."""
     for i in range(count):
         make_report(service, at=at, key=hashlib.md5(f"{prefix}-{i}".encode()).hexdigest(), **kw)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # Leave no embedded PostgreSQL behind if this test run was the one that started it.
+    from django.conf import settings
+
+    from config import embedded_db
+
+    if embedded_db.started_here:
+        embedded_db.stop_embedded(settings.VAR_DIR / "pgdata")

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from config.embedded_db import stop_embedded
+from config import embedded_db
 
 
 class Command(BaseCommand):
@@ -28,6 +28,8 @@ class Command(BaseCommand):
     def handle(self, *args, addr: str, demo: bool, **options) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_catalog")
+        if demo:
+            call_command("simulate", backfill_days=8)
         python = sys.executable
         manage = str(settings.BASE_DIR / "manage.py")
         commands = {
@@ -38,7 +40,7 @@ class Command(BaseCommand):
             "web": [python, manage, "runserver", addr, "--noreload"],
         }  # fmt: skip
         if demo:
-            commands["simulate"] = [python, manage, "simulate", "--live"]
+            commands["simulate"] = [python, manage, "simulate", "--live", "--backfill-days", "0"]
         children = {
             name: subprocess.Popen(cmd, cwd=settings.BASE_DIR, start_new_session=True)
             for name, cmd in commands.items()
@@ -68,6 +70,6 @@ class Command(BaseCommand):
                     child.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     os.killpg(child.pid, signal.SIGKILL)
-            if not os.environ.get("DATABASE_URL"):
-                stop_embedded(settings.VAR_DIR / "pgdata")
+            if embedded_db.started_here:
+                embedded_db.stop_embedded(settings.VAR_DIR / "pgdata")
                 self.stdout.write("embedded PostgreSQL stopped")
