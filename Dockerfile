@@ -1,0 +1,24 @@
+# One image for web, worker and beat (see compose.yaml). Configured only through the environment.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    STATIC_MANIFEST=true \
+    STATIC_ROOT=/app/staticfiles \
+    TREMOR_VAR_DIR=/tmp/tremor
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY config ./config
+COPY reports ./reports
+COPY analytics ./analytics
+RUN pip install --no-cache-dir .
+COPY . .
+# Settings need a database URL to import; nothing connects while collecting static files.
+RUN DATABASE_URL=postgresql://build@localhost/build SECRET_KEY=build-only \
+    python manage.py collectstatic --noinput \
+    && useradd --system --uid 1000 tremor \
+    && mkdir -p /tmp/tremor && chown tremor /tmp/tremor
+USER tremor
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
