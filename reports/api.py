@@ -1,7 +1,6 @@
 """The write API: POST /api/v1/services/<slug>/reports."""
 
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -9,8 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from reports.catalog import ServiceEntry, service_entry
 from reports.geo import country_names
-from reports.models import ProblemType, Service
+from reports.models import ProblemType
 from reports.services import reporter_from_request, submit_report
 from reports.throttling import ReporterRateThrottle
 
@@ -34,18 +34,12 @@ class ReportCreateAPI(APIView):
         region = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
         def validate_problem(self, value: str) -> ProblemType:
-            service: Service = self.context["service"]
-            problem = ProblemType.objects.filter(
-                category_id=service.category_id, slug=value
-            ).first()
+            entry: ServiceEntry = self.context["entry"]
+            problem = entry.problems.get(value)
             if problem is None:
-                choices = ", ".join(
-                    ProblemType.objects.filter(category_id=service.category_id).values_list(
-                        "slug", flat=True
-                    )
-                )
                 raise serializers.ValidationError(
-                    f"Unknown problem type {value!r} for {service.name}; one of: {choices}."
+                    f"Unknown problem type {value!r} for {entry.service.name}; "
+                    f"one of: {', '.join(entry.problems)}."
                 )
             return problem
 
@@ -75,10 +69,13 @@ class ReportCreateAPI(APIView):
         summary="Report a problem with a service",
     )
     def post(self, request: Request, slug: str) -> Response:
-        service = get_object_or_404(Service.objects.active(), slug=slug)
+        entry = service_entry(slug)
+        if entry is None:
+            raise exceptions.NotFound("No active service with this slug.")
+        service = entry.service
         if not isinstance(request.data, dict):
             raise exceptions.ValidationError({"non_field_errors": ["Expected a JSON object."]})
-        serializer = self.InputSerializer(data=request.data, context={"service": service})
+        serializer = self.InputSerializer(data=request.data, context={"entry": entry})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         now = timezone.now()

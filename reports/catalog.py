@@ -1,6 +1,7 @@
 """Loading the shipped catalogue (groups, categories, problem types, services) idempotently."""
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,3 +96,42 @@ def load_catalog(data: dict) -> CatalogChanges:
     except (KeyError, TypeError) as exc:
         raise CatalogError(f"catalogue entry is missing a field or malformed: {exc}") from exc
     return changes
+
+
+# --- Hot-path lookups ---------------------------------------------------------------------------
+# Every submission needs its service and problem type. The catalogue changes rarely, so each
+# process keeps what it looked up for CATALOG_CACHE_SECONDS; saving a service or problem type
+# clears this process's copy at once, other processes see the change within that time.
+CATALOG_CACHE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class ServiceEntry:
+    service: Service
+    problems: dict[str, ProblemType]  # by slug, in button order
+
+
+_entries: dict[str, tuple[float, ServiceEntry | None]] = {}
+
+
+def service_entry(slug: str) -> ServiceEntry | None:
+    """The active service with this slug and its problem types, or None."""
+    now = time.monotonic()
+    cached = _entries.get(slug)
+    if cached and now - cached[0] < CATALOG_CACHE_SECONDS:
+        return cached[1]
+    service = Service.objects.active().filter(slug=slug).first()
+    entry = None
+    if service is not None:
+        problems = ProblemType.objects.filter(category_id=service.category_id).order_by(
+            "position", "name"
+        )
+        entry = ServiceEntry(service, {p.slug: p for p in problems})
+    if len(_entries) > 10_000:  # unknown slugs must not grow the cache without bound
+        _entries.clear()
+    _entries[slug] = (now, entry)
+    return entry
+
+
+def forget_cached_catalog(**kwargs) -> None:
+    _entries.clear()

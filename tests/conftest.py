@@ -5,6 +5,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
+from reports.catalog import forget_cached_catalog
 from reports.models import Report, Service
 from reports.services import Reporter, submit_report
 
@@ -13,8 +14,9 @@ NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    # Throttle counters live in the cache; every test starts with none.
+    # Throttle counters live in the cache, catalogue lookups in a per-process one.
     cache.clear()
+    forget_cached_catalog()
     yield
     cache.clear()
 
