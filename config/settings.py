@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TREMOR_VAR_DIR", BASE_DIR / "var"))
@@ -180,6 +181,9 @@ TREMOR = {
     "REPORT_THROTTLE_RATE": env("REPORT_THROTTLE_RATE", "10/min"),
 }
 
+if 1440 % TREMOR["BUCKET_MINUTES"]:
+    raise ImproperlyConfigured("BUCKET_MINUTES must divide a day (1, 2, 5, 10, 15, 30, 60 …)")
+
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -213,7 +217,6 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "tremor")
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
