@@ -88,6 +88,7 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "series_url": f"/api/v1/services/{service.slug}/series",
     }
     simulated = sum(p.simulated for p in points)
+    recent = points[-3:]  # the filling bucket and the two before it: about the last 15 minutes
     problem_types = list(service.category.problem_types.all())
     context = {
         "service": service,
@@ -112,6 +113,9 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         else [],
         "form": ReportForm(service=service),
         "bucket_minutes": chart["bucket_minutes"],
+        "recent_minutes": len(recent) * chart["bucket_minutes"],
+        "recent_reports": sum(p.reports for p in recent),
+        "recent_expected": sum(p.expected for p in recent),
         "now": now,
     }
     return render(request, "analytics/service.html", context)

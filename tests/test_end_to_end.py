@@ -72,5 +72,5 @@ def test_a_report_sent_to_the_api_is_counted_by_the_worker_and_shown_on_the_page
     page = client.get("/services/outlook/")
     assert sum(page.context["chart"]["reports"]) == 1
     body = page.content.decode()
-    assert "1 report in the current" in body
+    assert "1 report in the last 15 minutes" in body
     assert "end-to-end" in body

@@ -13,6 +13,8 @@
     return {
       width: width,
       height: 260,
+      // Tremor shows UTC everywhere (the page says so); the browser's zone comes with issue 4.
+      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(5, max * 1.1)]; } } },
       axes: [
         { stroke: color("--muted"), grid: { stroke: color("--border") } },
