@@ -3,6 +3,7 @@
 Each function takes `now` explicitly (the tasks and commands pass the clock) and is safe to re-run.
 """
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -109,40 +110,22 @@ def rebuild_baselines(now: datetime, services: list[int] | None = None) -> int:
     return len(service_ids)
 
 
+# The incident columns that mirror the detector's state, field for field.
+STATE_FIELDS = [f.name for f in dataclasses.fields(detection.IncidentState)]
+
+
 def _to_state(incident: Incident | None) -> detection.IncidentState | None:
     if incident is None:
         return None
-    return detection.IncidentState(
-        status=incident.status,
-        started_at=incident.started_at,
-        last_active_at=incident.last_active_at,
-        opened_reports=incident.opened_reports,
-        opened_expected=incident.opened_expected,
-        peak_at=incident.peak_at,
-        peak_reports=incident.peak_reports,
-        peak_expected=incident.peak_expected,
-        quiet_buckets=incident.quiet_buckets,
-        ended_at=incident.ended_at,
-    )
+    return detection.IncidentState(**{name: getattr(incident, name) for name in STATE_FIELDS})
 
 
 def _save_state(
     service_id: int, incident: Incident | None, state: detection.IncidentState
 ) -> Incident:
     incident = incident or Incident(service_id=service_id)
-    for field in (
-        "status",
-        "started_at",
-        "last_active_at",
-        "opened_reports",
-        "opened_expected",
-        "peak_at",
-        "peak_reports",
-        "peak_expected",
-        "quiet_buckets",
-        "ended_at",
-    ):
-        setattr(incident, field, getattr(state, field))
+    for name in STATE_FIELDS:
+        setattr(incident, name, getattr(state, name))
     incident.save()
     return incident
 
