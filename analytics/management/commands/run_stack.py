@@ -62,9 +62,10 @@ class Command(BaseCommand):
                         stopping = True
                 time.sleep(0.5)
         finally:
+            # SIGTERM to each main process only: Celery then shuts its pool down warmly.
             for child in children.values():
                 if child.poll() is None:
-                    os.killpg(child.pid, signal.SIGTERM)
+                    child.terminate()
             for child in children.values():
                 try:
                     child.wait(timeout=15)
