@@ -137,3 +137,17 @@ def test_the_throttle_is_per_reporter(client, outlook, settings):
     assert post(client, {"problem": "login"}, ip="198.51.100.7").status_code == 201
     assert post(client, {"problem": "login"}, ip="198.51.100.7").status_code == 429
     assert post(client, {"problem": "login"}, ip="198.51.100.8").status_code == 201
+
+
+def test_an_oversized_body_is_rejected_with_a_4xx(client, outlook):
+    response = post(client, {"problem": "login", "comment": "x" * 3_000_000})
+    assert 400 <= response.status_code < 500
+    assert Report.objects.count() == 0
+
+
+def test_a_body_that_is_not_utf8_is_a_400(client, outlook):
+    response = client.post(
+        URL, b'{"problem": "\xff\xfe"}', content_type="application/json", REMOTE_ADDR="1.2.3.4"
+    )
+    assert response.status_code == 400
+    assert Report.objects.count() == 0
