@@ -146,6 +146,8 @@ STORAGES = {
 # Serve files straight from static/ too, so `make run` needs no collectstatic; the production
 # image runs collectstatic and sets STATIC_MANIFEST=true for hashed, compressed, cached files.
 WHITENOISE_USE_FINDERS = True
+# Without the manifest (a developer's `make run`) pick up edited files without a restart.
+WHITENOISE_AUTOREFRESH = not env_bool("STATIC_MANIFEST", False)
 
 # --- Security (production turns these on through the environment) ---------------------------
 SECURE_PROXY_SSL_HEADER = (
