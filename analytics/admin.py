@@ -12,6 +12,7 @@ class IncidentAdmin(admin.ModelAdmin):
         "peak_at",
         "peak_reports",
         "ratio_at_open",
+        "opened_probability",
         "ended_at",
     ]
     list_filter = ["status", "service__group", "service__category"]
@@ -27,7 +28,15 @@ class IncidentAdmin(admin.ModelAdmin):
 
 @admin.register(ServiceStatus)
 class ServiceStatusAdmin(admin.ModelAdmin):
-    list_display = ["service", "level", "since", "observed", "expected", "updated_at"]
+    list_display = [
+        "service",
+        "level",
+        "since",
+        "observed",
+        "expected",
+        "probability",
+        "updated_at",
+    ]
     list_filter = ["level"]
     list_select_related = ["service"]
     search_fields = ["service__name"]
@@ -46,7 +55,11 @@ class ServiceBucketAdmin(admin.ModelAdmin):
 
 @admin.register(Baseline)
 class BaselineAdmin(admin.ModelAdmin):
-    list_display = ["service", "slot", "expected", "updated_at"]
+    list_display = ["service", "level", "alpha", "history_days", "typical_per_bucket", "updated_at"]
     list_select_related = ["service"]
     search_fields = ["service__name"]
-    readonly_fields = ["service", "slot", "expected", "updated_at"]
+    readonly_fields = ["service", "expected", "alpha", "level", "history_days", "updated_at"]
+
+    @admin.display(description="mean per bucket")
+    def typical_per_bucket(self, baseline: Baseline) -> str:
+        return f"{sum(baseline.expected) / max(len(baseline.expected), 1):.2f}"

@@ -1,57 +1,166 @@
-"""The first baseline: typical reports per bucket at each time of day. Pure (numpy/pandas only).
+"""Seasonal baselines: what count is normal for each service at each 5-minute slot of the week.
 
-For every slot of the day (bucket index since UTC midnight) the baseline is a winsorised mean of
-that slot and its two neighbours over the last full days of history, with buckets that were
-inside incidents left out. While fewer than `min_days` days of history exist, every slot falls back
-to the service's overall level.
+Pure (numpy), vectorised over many services at once. For each slot of the week:
+
+1. **Weekly profile:** a winsorised mean (values above the slot's 90th percentile capped) of the
+   same slot and its two neighbours over the last `weeks` weeks. Buckets inside incidents are
+   left out (NaN), so an outage never teaches the baseline that outages are normal.
+2. **Shrinkage towards time of day:** where the weekly estimate differs from the time-of-day
+   profile of the last two weeks by no more than its own Poisson noise (few samples, low volume,
+   a new service), it leans on the time-of-day profile; where the difference is real (quiet
+   weekends) it keeps the weekly one. With fewer than two days of history every slot uses the
+   service's overall level; with none, zero.
+3. **Level factor:** the last `level_days` days' actual total over what the profile predicted for
+   them (with a small prior), clipped to [0.5, 2]: growth and drift are followed within days
+   without letting one odd day redraw the whole week.
+4. **Over-dispersion:** alpha of a negative binomial from the last two weeks' residuals
+   (analytics.evidence.estimate_dispersion), for the evidence.
 """
 
 import warnings
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
-import pandas as pd
+
+from analytics.evidence import estimate_dispersion
+
+DAYS_PER_WEEK = 7
+# Slot 0 of the week is Monday 00:00 UTC.
+WEEK_ORIGIN = datetime(1970, 1, 5, tzinfo=UTC)  # a Monday
 
 
-def time_of_day_baseline(
-    counts: pd.Series,
-    *,
-    width: timedelta,
-    excluded: pd.Series | None = None,
-    min_days: int = 3,
-    cap_percentile: float = 90.0,
-) -> np.ndarray:
-    """Expected reports per slot of the day.
+@dataclass(frozen=True)
+class BaselineSettings:
+    weeks: int = 8
+    noise_floor: float = 0.1  # smallest mean assumed when weighing weekly against daily
+    cap_percentile: float = 90.0
+    level_days: int = 7
+    level_prior: float = 20.0
+    level_bounds: tuple[float, float] = (0.5, 2.0)
+    daily_days: int = 14
+    dispersion_days: int = 14
 
-    `counts` is a dense series of reports indexed by bucket start (aware UTC), covering whole UTC
-    days (index[0] at midnight, a multiple of a day long). `excluded` is a boolean series on the
-    same index marking buckets to leave out. Returns an array of length buckets-per-day.
+
+BASELINE_DEFAULTS = BaselineSettings()
+
+
+@dataclass(frozen=True)
+class Baselines:
+    """Fitted baselines for S services."""
+
+    expected: np.ndarray  # (S, slots per week), level factor included
+    alpha: np.ndarray  # (S,)
+    level: np.ndarray  # (S,)
+    history_days: np.ndarray  # (S,) days with at least one non-missing bucket
+
+
+def slot_of_week(moment: datetime, width: timedelta) -> int:
+    """Index of the bucket containing `moment` within its week (Monday 00:00 UTC = 0)."""
+    per_week = int(timedelta(days=7) / width)
+    return int(((moment - WEEK_ORIGIN) // width) % per_week)
+
+
+def _winsorised_mean(samples: np.ndarray, axis: int, cap_percentile: float) -> np.ndarray:
+    """Mean along `axis` ignoring NaN, after capping values above the given percentile.
+
+    Done with one sort (NaNs sort last) rather than np.nanpercentile, which is far slower on
+    many short rows.
     """
-    per_day = int(timedelta(days=1) / width)
-    if len(counts) == 0 or len(counts) % per_day:
-        raise ValueError("counts must cover whole days of dense buckets")
-    values = counts.to_numpy(dtype=float).copy()
+    ordered = np.sort(samples, axis=axis)
+    valid = np.sum(~np.isnan(samples), axis=axis, keepdims=True)
+    rank = np.clip(np.ceil(valid * cap_percentile / 100.0).astype(int) - 1, 0, None)
+    cap = np.take_along_axis(ordered, rank, axis=axis)
+    capped = np.where(np.isnan(ordered), 0.0, np.minimum(ordered, cap))
+    valid = np.squeeze(valid, axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):  # all-NaN slots give NaN, handled later
+        return np.where(valid > 0, capped.sum(axis=axis) / valid, np.nan)
+
+
+def _with_neighbours(grid: np.ndarray) -> np.ndarray:
+    """(S, rows, slots) → (S, 3·rows, slots): each slot also sees its two neighbours."""
+    return np.concatenate([np.roll(grid, shift, axis=2) for shift in (-1, 0, 1)], axis=1)
+
+
+def fit_baselines(
+    counts: np.ndarray,
+    first_slot: int,
+    per_day: int,
+    excluded: np.ndarray | None = None,
+    settings: BaselineSettings = BASELINE_DEFAULTS,
+) -> Baselines:
+    """Fit baselines from dense history.
+
+    `counts` is (S, T) reports per bucket, NaN where there is no history yet (before the service
+    existed); the last column is the bucket just before the baseline applies. `first_slot` is the
+    slot of the week of column 0. `excluded` (S, T) marks buckets to leave out (incidents).
+    """
+    counts = np.atleast_2d(np.asarray(counts, dtype=float))
+    services, length = counts.shape
+    per_week = per_day * DAYS_PER_WEEK
+    values = counts.copy()
     if excluded is not None:
-        values[excluded.to_numpy(dtype=bool)] = np.nan
-    matrix = values.reshape(-1, per_day)  # days × slots
-    # Each slot also learns from its neighbours, which triples the samples at little cost.
-    samples = np.vstack([np.roll(matrix, shift, axis=1) for shift in (-1, 0, 1)])
-    days_with_data = int(np.sum(~np.all(np.isnan(matrix), axis=1)))
-    if days_with_data == 0:
-        return np.zeros(per_day)
-    if days_with_data < min_days:
-        return np.full(per_day, _winsorised_mean(samples.ravel(), cap_percentile))
+        values[np.atleast_2d(excluded)] = np.nan
+
+    # Keep the last `weeks` weeks and lay them on a week grid starting at slot 0.
+    keep = settings.weeks * per_week
+    if length > keep:
+        first_slot = (first_slot + length - keep) % per_week
+        values, length = values[:, -keep:], keep
+    rows = (first_slot + length + per_week - 1) // per_week
+    grid = np.full((services, rows * per_week), np.nan)
+    grid[:, first_slot : first_slot + length] = values
+    weekly_grid = grid.reshape(services, rows, per_week)
+
+    weekly_samples = _with_neighbours(weekly_grid)
+    weekly = _winsorised_mean(weekly_samples, 1, settings.cap_percentile)
+    weekly_n = np.sum(~np.isnan(weekly_samples), axis=1)
+
+    # Time of day over the recent days, from the same grid seen as days.
+    daily_grid = grid.reshape(services, rows * DAYS_PER_WEEK, per_day)
+    last_day = (first_slot + length - 1) // per_day
+    first_day = max(0, last_day + 1 - settings.daily_days)
+    daily_samples = _with_neighbours(daily_grid[:, first_day : last_day + 1, :])
+    daily = _winsorised_mean(daily_samples, 1, settings.cap_percentile)
+    daily_n = np.sum(~np.isnan(daily_samples), axis=1)
+
     with warnings.catch_warnings():
-        # Slots with no data at all yield NaN (and a warning); they get the overall level below.
         warnings.simplefilter("ignore", RuntimeWarning)
-        cap = np.nanpercentile(samples, cap_percentile, axis=0)
-        expected = np.nanmean(np.minimum(samples, cap), axis=0)
-    overall = _winsorised_mean(samples.ravel(), cap_percentile)
-    return np.where(np.isnan(expected), overall, expected)
+        overall = np.nanmean(values, axis=1)
+    history_days = np.sum(~np.all(np.isnan(daily_grid), axis=2), axis=1)
 
+    daily_week = np.tile(np.where(daily_n > 0, daily, np.nan), DAYS_PER_WEEK)
+    daily_week_n = np.tile(daily_n, DAYS_PER_WEEK)
+    # Trust the weekly estimate as far as its difference from time of day exceeds its own noise
+    # (Poisson: variance ≈ mean / samples); an empirical-Bayes weight per slot.
+    weekly_0, daily_0 = np.nan_to_num(weekly), np.nan_to_num(daily_week)
+    noise = np.maximum(np.maximum(weekly_0, daily_0), settings.noise_floor) / np.maximum(
+        weekly_n, 1
+    )
+    gap = (weekly_0 - daily_0) ** 2
+    weight = np.where(weekly_n > 0, gap / (gap + noise), 0.0)
+    blended = weight * weekly_0 + (1 - weight) * daily_0
+    expected = np.where(daily_week_n >= 3 * 2, blended, np.nan)  # two days of 3-slot samples
+    fallback = np.where(np.isnan(overall), 0.0, overall)[:, None]
+    expected = np.where(np.isnan(expected) | (history_days[:, None] < 2), fallback, expected)
 
-def _winsorised_mean(values: np.ndarray, cap_percentile: float) -> float:
-    values = values[~np.isnan(values)]
-    if values.size == 0:
-        return 0.0
-    return float(np.mean(np.minimum(values, np.percentile(values, cap_percentile))))
+    # Level factor: recent actual over what the profile predicts for the same buckets.
+    predicted = np.tile(expected, (1, rows))[:, first_slot : first_slot + length]
+    recent = slice(max(0, length - settings.level_days * per_day), length)
+    seen = ~np.isnan(values[:, recent])
+    actual_sum = np.where(seen, values[:, recent], 0).sum(axis=1)
+    predicted_sum = np.where(seen, predicted[:, recent], 0).sum(axis=1)
+    prior = settings.level_prior
+    level = np.clip((actual_sum + prior) / (predicted_sum + prior), *settings.level_bounds)
+    level = np.where(seen.sum(axis=1) > 0, level, 1.0)
+    expected = expected * level[:, None]
+
+    # Over-dispersion from the recent residuals around the fitted (levelled) baseline.
+    window = slice(max(0, length - settings.dispersion_days * per_day), length)
+    alpha = np.array(
+        [
+            estimate_dispersion(values[s, window], predicted[s, window] * level[s])
+            for s in range(services)
+        ]
+    )
+    return Baselines(expected=expected, alpha=alpha, level=level, history_days=history_days)

@@ -1,23 +1,33 @@
-"""The first detector: ratio over a time-of-day baseline with minimum counts, and incidents.
+"""The detector: count-aware evidence per bucket, levels, and the incident state machine.
 
-Pure: no Django models, no clock. The live pipeline, `simulate` and tests share it.
+Pure: no Django models, no clock. The live pipeline, `backtest`, `simulate` and the benchmarks
+share it, with the same shipped defaults (DEFAULTS).
 
-A bucket's level:
-- problems: at least `min_reports` reports and at least `problems_ratio` × expected;
-- possible problems: at least `possible_min_reports` and `possible_ratio` × expected;
-- no problems otherwise.
-`expected` is never taken below `expected_floor`, so a service that normally gets no reports is
-not flagged for two. Only upward changes matter: fewer reports than usual is not an outage.
+A bucket's evidence is the upper-tail probability of its count under a negative binomial around
+the baseline (analytics.evidence), together with two guards that make it meaningful at both ends
+of the volume range: an absolute minimum of reports (2 reports on a quiet service are not an
+outage, however improbable) and a minimum ratio over the baseline (2,100 reports against 2,000
+expected are noise, however improbable). Only upward changes count.
 
-An incident opens on the first bucket at the problems level, including the current, still filling
-bucket (so a large outage is flagged within a minute or two, not after the bucket closes). It stays
-open while buckets are at problems, is "recovering" while they are below, and resolves after
-`quiet_buckets_to_resolve` closed buckets at no problems in a row.
+Levels: "problems" when all three of p, count and ratio pass the strict thresholds, "possible
+problems" when they pass the loose ones, "no problems" otherwise.
+
+Incidents: open at once on a bucket at "problems" (including the bucket still filling, whose
+expected count is scaled by how much of it has elapsed, so a large outage is flagged within a
+minute or two), or when `persist_buckets` closed buckets in a row are at least "possible". An
+open incident tracks its peak, stays open while buckets are at least "possible", is "recovering"
+once they are back to "no problems", and resolves after `quiet_buckets_to_resolve` such closed
+buckets in a row; its end is the end of the last elevated bucket. A new opening within
+`cooldown_buckets` of the end continues the same incident.
 """
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import IntEnum
+
+import numpy as np
+
+from analytics.evidence import upper_tail
 
 
 class Level(IntEnum):
@@ -28,38 +38,64 @@ class Level(IntEnum):
 
 @dataclass(frozen=True)
 class DetectorSettings:
-    expected_floor: float = 1.0
-    min_reports: int = 10
-    problems_ratio: float = 4.0
+    problems_probability: float = 1e-6
+    problems_min_reports: int = 10
+    problems_ratio: float = 2.0
+    possible_probability: float = 1e-3
     possible_min_reports: int = 5
-    possible_ratio: float = 2.5
+    possible_ratio: float = 1.5
+    expected_floor: float = 0.5  # the ratio never divides by less than this
+    persist_buckets: int = 2
     quiet_buckets_to_resolve: int = 3
+    cooldown_buckets: int = 6
+    min_partial_fraction: float = 0.2  # a bucket one second old is judged as if 20 % elapsed
 
 
 DEFAULTS = DetectorSettings()
 
 
-def classify(observed: int, expected: float, settings: DetectorSettings = DEFAULTS) -> Level:
-    """The level of one bucket with `observed` reports against a baseline of `expected`."""
-    reference = max(expected, settings.expected_floor)
-    if observed >= settings.min_reports and observed >= settings.problems_ratio * reference:
-        return Level.PROBLEMS
-    if (
-        observed >= settings.possible_min_reports
-        and observed >= settings.possible_ratio * reference
-    ):
-        return Level.POSSIBLE
-    return Level.OK
+def assess(observed, expected, alpha=0.0, settings: DetectorSettings = DEFAULTS):
+    """Levels, tail probabilities and ratios for arrays (or scalars) of buckets."""
+    observed = np.asarray(observed, dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    probability = upper_tail(observed, expected, alpha)
+    ratio = observed / np.maximum(expected, settings.expected_floor)
+    problems = (
+        (probability <= settings.problems_probability)
+        & (observed >= settings.problems_min_reports)
+        & (ratio >= settings.problems_ratio)
+    )
+    possible = (
+        (probability <= settings.possible_probability)
+        & (observed >= settings.possible_min_reports)
+        & (ratio >= settings.possible_ratio)
+    )
+    level = np.where(problems, Level.PROBLEMS, np.where(possible, Level.POSSIBLE, Level.OK))
+    return level.astype(int), probability, ratio
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """One bucket as the detector sees it. `closed` is False for the bucket still filling."""
+    """One bucket as the detector sees it.
+
+    `expected` is the baseline for the whole bucket; for the bucket still filling (`closed` is
+    False) `fraction` says how much of it has elapsed.
+    """
 
     start: datetime
     observed: int
     expected: float
+    alpha: float = 0.0
     closed: bool = True
+    fraction: float = 1.0
+
+    def judged(self, settings: DetectorSettings = DEFAULTS) -> tuple[Level, float, float]:
+        """(level, probability, ratio), with the expected count scaled for a filling bucket."""
+        expected = self.expected
+        if not self.closed:
+            expected *= min(max(self.fraction, settings.min_partial_fraction), 1.0)
+        level, probability, ratio = assess(self.observed, expected, self.alpha, settings)
+        return Level(int(level)), float(probability), float(ratio)
 
 
 @dataclass(frozen=True)
@@ -69,55 +105,109 @@ class IncidentState:
     last_active_at: datetime
     opened_reports: int
     opened_expected: float
+    opened_probability: float
     peak_at: datetime
     peak_reports: int
     peak_expected: float
+    peak_probability: float
     quiet_buckets: int = 0
     ended_at: datetime | None = None
+    level: int = Level.PROBLEMS  # the highest level it reached
+
+
+@dataclass(frozen=True)
+class Tracker:
+    """What the detector remembers about one service between buckets.
+
+    `incident` is the open or recovering incident, or the last resolved one while it is within
+    the cool-down (so a re-opening continues it); `streak` counts closed buckets in a row at
+    "possible problems" or worse, starting at `streak_start`.
+    """
+
+    incident: IncidentState | None = None
+    streak: int = 0
+    streak_start: datetime | None = None
+
+
+def _opened(
+    evidence: Evidence, started_at: datetime, probability: float, level: Level
+) -> IncidentState:
+    return IncidentState(
+        level=int(level),
+        status="open",
+        started_at=started_at,
+        last_active_at=evidence.start,
+        opened_reports=evidence.observed,
+        opened_expected=evidence.expected,
+        opened_probability=probability,
+        peak_at=evidence.start,
+        peak_reports=evidence.observed,
+        peak_expected=evidence.expected,
+        peak_probability=probability,
+    )
 
 
 def advance(
-    state: IncidentState | None,
+    tracker: Tracker,
     evidence: Evidence,
     width: timedelta,
     settings: DetectorSettings = DEFAULTS,
-) -> IncidentState | None:
-    """Feed one bucket to the incident state machine; returns the new state.
+) -> Tracker:
+    """Feed one bucket; returns the new tracker.
 
-    Closed buckets must be fed once each, in order; the filling bucket may be fed repeatedly (it
-    can open an incident or raise its peak, never count as quiet). A returned state with status
-    "resolved" is final: the caller stores it and starts the next bucket from None.
+    Closed buckets must be fed once each, in order. The filling bucket may be fed repeatedly: it
+    can open an incident or raise its peak, but never counts towards a streak or as quiet.
     """
-    level = classify(evidence.observed, evidence.expected, settings)
-    if state is None or state.status == "resolved":
-        if level < Level.PROBLEMS:
-            return None
-        return IncidentState(
+    level, probability, _ = evidence.judged(settings)
+    incident = tracker.incident
+    streak, streak_start = tracker.streak, tracker.streak_start
+    if evidence.closed:
+        if level >= Level.POSSIBLE:
+            streak, streak_start = streak + 1, streak_start or evidence.start
+        else:
+            streak, streak_start = 0, None
+
+    active = incident is not None and incident.status != "resolved"
+    if not active:
+        opens = level == Level.PROBLEMS or (evidence.closed and streak >= settings.persist_buckets)
+        cooled = incident is not None and incident.ended_at is not None
+        if cooled and evidence.start - incident.ended_at > settings.cooldown_buckets * width:
+            incident = None  # the cool-down is over: forget it
+        if not opens:
+            return Tracker(incident, streak, streak_start)
+        if incident is not None:  # within the cool-down: the same incident goes on
+            incident = replace(incident, status="open", ended_at=None, quiet_buckets=0)
+        else:
+            start = streak_start if level < Level.PROBLEMS and streak_start else evidence.start
+            incident = _opened(evidence, start, probability, level)
+            return Tracker(incident, streak, streak_start)
+
+    if evidence.observed > incident.peak_reports:
+        incident = replace(
+            incident,
+            peak_at=evidence.start,
+            peak_reports=evidence.observed,
+            peak_expected=evidence.expected,
+            peak_probability=probability,
+        )
+    # Still elevated (a filling bucket only counts when it is clearly at "problems").
+    if level == Level.PROBLEMS or (evidence.closed and level == Level.POSSIBLE):
+        incident = replace(
+            incident,
             status="open",
-            started_at=evidence.start,
             last_active_at=evidence.start,
-            opened_reports=evidence.observed,
-            opened_expected=evidence.expected,
-            peak_at=evidence.start,
-            peak_reports=evidence.observed,
-            peak_expected=evidence.expected,
+            quiet_buckets=0,
+            level=max(incident.level, int(level)),
         )
-    if evidence.observed > state.peak_reports:
-        state = replace(
-            state,
-            peak_at=evidence.start,
-            peak_reports=evidence.observed,
-            peak_expected=evidence.expected,
-        )
-    if level == Level.PROBLEMS:
-        return replace(state, status="open", last_active_at=evidence.start, quiet_buckets=0)
-    if not evidence.closed:
-        return state  # a bucket still filling says nothing yet about recovery
-    if level == Level.POSSIBLE:
-        return replace(state, status="recovering", quiet_buckets=0)
-    quiet = state.quiet_buckets + 1
-    if quiet >= settings.quiet_buckets_to_resolve:
-        return replace(
-            state, status="resolved", quiet_buckets=quiet, ended_at=state.last_active_at + width
-        )
-    return replace(state, status="recovering", quiet_buckets=quiet)
+    elif evidence.closed:
+        quiet = incident.quiet_buckets + 1
+        if quiet >= settings.quiet_buckets_to_resolve:
+            incident = replace(
+                incident,
+                status="resolved",
+                quiet_buckets=quiet,
+                ended_at=incident.last_active_at + width,
+            )
+        else:
+            incident = replace(incident, status="recovering", quiet_buckets=quiet)
+    return Tracker(incident, streak, streak_start)

@@ -5,6 +5,7 @@ Pages and the read API use these tables only; raw reports are aggregated by the 
 
 from datetime import datetime
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
@@ -84,20 +85,22 @@ class CountryBucket(models.Model):
 
 
 class Baseline(models.Model):
-    """Typical reports per bucket for one service at one time of day (slot = bucket of the day)."""
+    """A service's fitted baseline: expected reports per bucket for every slot of the week.
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="baselines")
-    slot = models.PositiveSmallIntegerField()
-    expected = models.FloatField()
+    Slot 0 is Monday 00:00 UTC (analytics.baselines.slot_of_week). Rebuilt by a scheduled task.
+    """
+
+    service = models.OneToOneField(
+        Service, on_delete=models.CASCADE, primary_key=True, related_name="baseline"
+    )
+    expected = ArrayField(models.FloatField(), help_text="Per slot of the week, level included.")
+    alpha = models.FloatField(default=0.0, help_text="Negative-binomial over-dispersion.")
+    level = models.FloatField(default=1.0, help_text="Recent level over the weekly profile.")
+    history_days = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField()
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["service", "slot"], name="baseline_unique"),
-        ]
-
     def __str__(self) -> str:
-        return f"{self.service_id} slot {self.slot}: {self.expected:.2f}"
+        return f"baseline of {self.service_id} (level {self.level:.2f}, alpha {self.alpha:.2f})"
 
 
 class Level(models.IntegerChoices):
@@ -116,6 +119,12 @@ class ServiceStatus(models.Model):
     since = models.DateTimeField(null=True, blank=True, help_text="When this level began.")
     observed = models.PositiveIntegerField(default=0, help_text="Reports in the current bucket.")
     expected = models.FloatField(default=0.0, help_text="Baseline for the current bucket.")
+    probability = models.FloatField(
+        default=1.0, help_text="Upper-tail probability, current bucket."
+    )
+    # The detector's memory: closed buckets in a row at "possible problems" or worse.
+    streak = models.PositiveSmallIntegerField(default=0)
+    streak_start = models.DateTimeField(null=True, blank=True)
     # Closed buckets before this instant have been fed to the incident state machine.
     evaluated_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)
@@ -154,12 +163,15 @@ class Incident(models.Model):
         help_text="Start of the latest bucket above the threshold."
     )
     quiet_buckets = models.PositiveSmallIntegerField(default=0)
+    level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.PROBLEMS)
     # The evidence that opened it, and at its peak.
     opened_reports = models.PositiveIntegerField()
     opened_expected = models.FloatField()
+    opened_probability = models.FloatField(default=1.0)
     peak_at = models.DateTimeField()
     peak_reports = models.PositiveIntegerField()
     peak_expected = models.FloatField()
+    peak_probability = models.FloatField(default=1.0)
 
     objects = IncidentQuerySet.as_manager()
 

@@ -1,30 +1,32 @@
 """The ORM glue of the pipeline: binning → baselines → detection → status and incidents.
 
 Each function takes `now` explicitly (the tasks and commands pass the clock) and is safe to re-run.
+The maths lives in pure modules (analytics.baselines, analytics.detection, analytics.evidence).
 """
 
 import dataclasses
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
-import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 
 from analytics import detection
-from analytics.baselines import time_of_day_baseline
+from analytics.baselines import BASELINE_DEFAULTS, fit_baselines, slot_of_week
 from analytics.binning import REFRESH_LOCK_ID, RefreshResult, refresh_buckets
 from analytics.models import Baseline, Incident, ServiceBucket, ServiceStatus
-from analytics.timeutils import bucket_width, floor_bucket, slot_of_day
+from analytics.timeutils import bucket_width, floor_bucket
 from reports.models import Service
 
 logger = logging.getLogger(__name__)
 
 # After a pause (the worker was down), replay at most this many closed buckets per service.
 MAX_REPLAY_BUCKETS = 24
+# Services fitted together in one numpy batch (bounds memory: ~0.5 GB per 1,000 × 8 weeks).
+BASELINE_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -49,63 +51,74 @@ def _lock() -> None:
 
 
 def rebuild_baselines(now: datetime, services: list[int] | None = None) -> int:
-    """Recompute every active service's time-of-day baseline from the last full days of buckets.
+    """Refit every active service's weekly baseline from the last weeks of buckets.
 
-    Buckets inside incidents are left out. Returns the number of services rebuilt.
+    History is what came before the current bucket; buckets inside incidents are left out, and
+    buckets before a service's first report count as missing, not as zeros. Returns the number of
+    services rebuilt.
     """
     width = bucket_width()
     per_day = int(timedelta(days=1) / width)
-    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    window_start = today - timedelta(days=settings.TREMOR["BASELINE_DAYS"])
-    service_ids = services or list(Service.objects.active().values_list("pk", flat=True))
-    rows = pd.DataFrame.from_records(
-        ServiceBucket.objects.filter(service_id__in=service_ids)
-        .in_window(window_start, today)
-        .values_list("service_id", "start", "reports"),
-        columns=["service_id", "start", "reports"],
+    end = floor_bucket(now, width)
+    start = end - timedelta(weeks=settings.TREMOR["BASELINE_WEEKS"])
+    length = int((end - start) / width)
+    first_slot = slot_of_week(start, width)
+    baseline_settings = dataclasses.replace(
+        BASELINE_DEFAULTS, weeks=settings.TREMOR["BASELINE_WEEKS"]
     )
-    first_seen = dict(
-        ServiceBucket.objects.filter(service_id__in=service_ids)
-        .values("service_id")
-        .annotate(first=Min("start"))
-        .values_list("service_id", "first")
+    service_ids = services or list(
+        Service.objects.active().order_by("pk").values_list("pk", flat=True)
     )
-    incidents = list(
-        Incident.objects.filter(service_id__in=service_ids)
-        .overlapping(window_start, today)
-        .values_list("service_id", "started_at", "ended_at")
-    )
-    grouped = dict(tuple(rows.groupby("service_id"))) if len(rows) else {}
-    baselines = []
-    for service_id in service_ids:
-        first = first_seen.get(service_id)
-        if first is None or first >= today:
-            expected = np.zeros(per_day)
-        else:
-            start = max(window_start, first.astimezone(UTC).replace(hour=0, minute=0, second=0))
-            index = pd.date_range(start, today, freq=width, inclusive="left")
-            counts = pd.Series(0, index=index, dtype=float)
-            frame = grouped.get(service_id)
-            if frame is not None:
-                observed = frame.set_index("start")["reports"]
-                observed = observed[observed.index >= start]
-                counts.loc[observed.index] = observed.to_numpy(dtype=float)
-            excluded = pd.Series(False, index=index)
-            for sid, started, ended in incidents:
-                if sid == service_id:
-                    excluded[(index >= started) & (index < (ended or today))] = True
-            expected = time_of_day_baseline(counts, width=width, excluded=excluded)
-        baselines.extend(
-            Baseline(service_id=service_id, slot=slot, expected=float(value), updated_at=now)
-            for slot, value in enumerate(expected)
+    for batch_start in range(0, len(service_ids), BASELINE_BATCH):
+        batch = service_ids[batch_start : batch_start + BASELINE_BATCH]
+        row_of = {sid: row for row, sid in enumerate(batch)}
+        counts = np.zeros((len(batch), length))
+        rows = np.array(
+            ServiceBucket.objects.filter(service_id__in=batch)
+            .in_window(start, end)
+            .values_list("service_id", "start", "reports"),
+            dtype=object,
         )
-    with transaction.atomic():
+        if len(rows):
+            r = np.fromiter((row_of[s] for s in rows[:, 0]), dtype=int, count=len(rows))
+            c = np.fromiter(((t - start) // width for t in rows[:, 1]), dtype=int, count=len(rows))
+            counts[r, c] = rows[:, 2].astype(float)
+        first_seen = dict(
+            ServiceBucket.objects.filter(service_id__in=batch)
+            .values("service_id")
+            .annotate(first=Min("start"))
+            .values_list("service_id", "first")
+        )
+        for sid, row in row_of.items():
+            first = first_seen.get(sid)
+            missing = length if first is None else int(max(0, (first - start) // width))
+            counts[row, : min(missing, length)] = np.nan
+        excluded = np.zeros(counts.shape, dtype=bool)
+        for sid, began, ended in (
+            Incident.objects.filter(service_id__in=batch)
+            .overlapping(start, end)
+            .values_list("service_id", "started_at", "ended_at")
+        ):
+            a = max(0, int((began - start) // width))
+            b = length if ended is None else min(length, int((ended - start) // width))
+            excluded[row_of[sid], a:b] = True
+        fit = fit_baselines(counts, first_slot, per_day, excluded, baseline_settings)
         Baseline.objects.bulk_create(
-            baselines,
+            [
+                Baseline(
+                    service_id=sid,
+                    expected=[round(float(v), 4) for v in fit.expected[row]],
+                    alpha=float(fit.alpha[row]),
+                    level=float(fit.level[row]),
+                    history_days=int(fit.history_days[row]),
+                    updated_at=now,
+                )
+                for sid, row in row_of.items()
+            ],
             update_conflicts=True,
-            unique_fields=["service", "slot"],
-            update_fields=["expected", "updated_at"],
-            batch_size=5000,
+            unique_fields=["service"],
+            update_fields=["expected", "alpha", "level", "history_days", "updated_at"],
+            batch_size=500,
         )
     return len(service_ids)
 
@@ -123,21 +136,44 @@ def _to_state(incident: Incident | None) -> detection.IncidentState | None:
 def _save_state(
     service_id: int, incident: Incident | None, state: detection.IncidentState
 ) -> Incident:
-    incident = incident or Incident(service_id=service_id)
+    """Write the state to its row; a state with another start than the row is a new incident."""
+    if incident is None or incident.started_at != state.started_at:
+        incident = Incident(service_id=service_id)
     for name in STATE_FIELDS:
         setattr(incident, name, getattr(state, name))
     incident.save()
     return incident
 
 
+def _expected_slices(services: list[int], first: int, count: int, per_week: int) -> dict:
+    """Per service: (expected for slots first … first+count-1, wrapping the week, alpha)."""
+    last = first + count
+    if last <= per_week:
+        column = f"expected__{first}_{last}"  # an SQL array slice: only what is needed
+        rows = Baseline.objects.filter(service_id__in=services).values_list(
+            "service_id", column, "alpha"
+        )
+        return {sid: (values, alpha) for sid, values, alpha in rows}
+    rows = Baseline.objects.filter(service_id__in=services).values_list(
+        "service_id", "expected", "alpha"
+    )
+    return {
+        sid: ([values[(first + i) % per_week] for i in range(count)], alpha)
+        for sid, values, alpha in rows
+    }
+
+
 def detect_incidents(now: datetime) -> DetectionResult:
     """Feed every active service's new closed buckets and its filling bucket to the detector.
 
-    Updates ServiceStatus and opens, advances or resolves incidents. Holds the refresh lock, so two
-    overlapping runs never feed the same bucket twice.
+    Updates ServiceStatus and opens, advances, re-opens or resolves incidents. Holds the refresh
+    lock, so two overlapping runs never feed the same bucket twice.
     """
     width = bucket_width()
     current = floor_bucket(now, width)
+    fraction = (now - current) / width
+    per_week = int(timedelta(weeks=1) / width)
+    cooldown = detection.DEFAULTS.cooldown_buckets * width
     opened = resolved = 0
     with transaction.atomic():
         _lock()
@@ -152,75 +188,87 @@ def detect_incidents(now: datetime) -> DetectionResult:
             for sid in services
         }
         window_start = min(starts.values(), default=current)
+        span = int((current - window_start) / width) + 1
         counts = {
             (sid, start): reports
             for sid, start, reports in ServiceBucket.objects.filter(service_id__in=services)
             .in_window(window_start, current + width)
             .values_list("service_id", "start", "reports")
         }
-        slots = {
-            slot_of_day(window_start + i * width, width) for i in range(MAX_REPLAY_BUCKETS + 1)
-        }
-        expected_by = {
-            (sid, slot): value
-            for sid, slot, value in Baseline.objects.filter(
-                service_id__in=services, slot__in=slots
-            ).values_list("service_id", "slot", "expected")
-        }
-        incidents = {
-            i.service_id: i for i in Incident.objects.unresolved().filter(service_id__in=services)
-        }
-
-        def evidence(sid: int, start: datetime, closed: bool) -> detection.Evidence:
-            return detection.Evidence(
-                start=start,
-                observed=counts.get((sid, start), 0),
-                expected=expected_by.get((sid, slot_of_day(start, width)), 0.0),
-                closed=closed,
-            )
+        first_slot = slot_of_week(window_start, width)
+        baselines = _expected_slices(services, first_slot, span, per_week)
+        # The unresolved incident, or the last one if it ended within the cool-down.
+        incidents: dict[int, Incident] = {}
+        for incident in (
+            Incident.objects.filter(service_id__in=services)
+            .filter(~Q(status="resolved") | Q(ended_at__gte=window_start - cooldown))
+            .order_by("started_at")
+        ):
+            incidents[incident.service_id] = incident
 
         new_statuses, changed_statuses = [], []
         for sid in services:
-            incident = incidents.get(sid)
-            state = _to_state(incident)
-            bucket = starts[sid]
-            levels = []
+            expected, alpha = baselines.get(sid, (None, 0.0))
+            row = incidents.get(sid)
+            status = statuses.get(sid) or ServiceStatus(service_id=sid)
+            tracker = detection.Tracker(_to_state(row), status.streak, status.streak_start)
+            bucket, levels, evidence = starts[sid], [], None
             while bucket <= current:
-                ev = evidence(sid, bucket, closed=bucket < current)
-                levels.append(detection.classify(ev.observed, ev.expected))
-                before = state
-                state = detection.advance(state, ev, width)
-                if state is not None and before is None:
-                    opened += 1
-                if state is not None and state.status == "resolved":
-                    _save_state(sid, incident, state)
+                offset = int((bucket - window_start) / width)
+                evidence = detection.Evidence(
+                    start=bucket,
+                    observed=counts.get((sid, bucket), 0),
+                    expected=float(expected[offset]) if expected else 0.0,
+                    alpha=alpha,
+                    closed=bucket < current,
+                    fraction=fraction,
+                )
+                before = tracker.incident
+                tracker = detection.advance(tracker, evidence, width)
+                after = tracker.incident
+                levels.append(evidence.judged()[0])
+                if after is not None and after.status != "resolved":
+                    if before is None or before.status == "resolved":
+                        opened += before is None or before.started_at != after.started_at
+                elif after is not None and before is not None and before.status != "resolved":
                     resolved += 1
-                    incident, state = None, None
+                if after != before and after is not None:
+                    row = _save_state(sid, row, after)
                 bucket += width
-            if state is not None:
-                incident = _save_state(sid, incident, state)
-            # The public level: an open incident is "problems"; otherwise the worse of the last
-            # closed bucket and the filling one, at most "possible problems".
+            state = tracker.incident
             if state is not None and state.status == "open":
                 level = detection.Level.PROBLEMS
-            elif state is not None:
+            elif state is not None and state.status == "recovering":
                 level = detection.Level.POSSIBLE
             else:
                 level = min(max(levels[-2:], default=0), detection.Level.POSSIBLE)
-            current_ev = evidence(sid, current, closed=False)
-            status = statuses.get(sid) or ServiceStatus(service_id=sid)
             if status.since is None or status.level != level:
-                status.since = state.started_at if level == detection.Level.PROBLEMS else now
+                active = level == detection.Level.PROBLEMS and state is not None
+                status.since = state.started_at if active else now
+            _, probability, _ = evidence.judged()
             status.level = int(level)
-            status.observed = current_ev.observed
-            status.expected = current_ev.expected
+            status.observed = evidence.observed
+            status.expected = evidence.expected
+            status.probability = probability
+            status.streak = tracker.streak
+            status.streak_start = tracker.streak_start
             status.evaluated_until = current
             status.updated_at = now
             (changed_statuses if sid in statuses else new_statuses).append(status)
         ServiceStatus.objects.bulk_create(new_statuses)
         ServiceStatus.objects.bulk_update(
             changed_statuses,
-            ["level", "since", "observed", "expected", "evaluated_until", "updated_at"],
+            [
+                "level",
+                "since",
+                "observed",
+                "expected",
+                "probability",
+                "streak",
+                "streak_start",
+                "evaluated_until",
+                "updated_at",
+            ],
             batch_size=1000,
         )
     if opened or resolved:

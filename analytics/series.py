@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 from django.db.models import Sum
 from django.db.models.functions import TruncHour
 
+from analytics.baselines import slot_of_week
 from analytics.detection import Level
 from analytics.models import Baseline, ProblemBucket, ServiceBucket, ServiceStatus
-from analytics.timeutils import bucket_width, ceil_bucket, floor_bucket, slot_of_day
+from analytics.timeutils import bucket_width, ceil_bucket, floor_bucket
 from reports.models import ProblemType, Service
 
 
@@ -30,13 +31,19 @@ def service_series(service: Service, start: datetime, end: datetime) -> list[Ser
         .in_window(first, stop)
         .values_list("start", "reports", "simulated")
     }
-    expected = dict(Baseline.objects.filter(service=service).values_list("slot", "expected"))
+    baseline = Baseline.objects.filter(service=service).values_list("expected", flat=True).first()
+    expected = baseline or []
     points = []
     moment = first
     while moment < stop:
         reports, simulated = rows.get(moment, (0, 0))
         points.append(
-            SeriesPoint(moment, reports, expected.get(slot_of_day(moment, width), 0.0), simulated)
+            SeriesPoint(
+                moment,
+                reports,
+                expected[slot_of_week(moment, width)] if expected else 0.0,
+                simulated,
+            )
         )
         moment += width
     return points

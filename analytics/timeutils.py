@@ -21,10 +21,3 @@ def ceil_bucket(moment: datetime, width: timedelta | None = None) -> datetime:
     width = width or bucket_width()
     start = floor_bucket(moment, width)
     return start if start == moment else start + width
-
-
-def slot_of_day(moment: datetime, width: timedelta | None = None) -> int:
-    """Index of the bucket within its UTC day (0 … buckets per day - 1)."""
-    width = width or bucket_width()
-    midnight = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return int((moment - midnight) // width)

@@ -177,7 +177,7 @@ TREMOR = {
     "BUCKET_MINUTES": env_int("BUCKET_MINUTES", 5),
     # The per-minute job recounts this many minutes back, so late rows land in their bucket.
     "REFRESH_LOOKBACK_MINUTES": env_int("REFRESH_LOOKBACK_MINUTES", 30),
-    "BASELINE_DAYS": env_int("BASELINE_DAYS", 14),
+    "BASELINE_WEEKS": env_int("BASELINE_WEEKS", 8),
     "COMMENT_MAX_LENGTH": 1000,
     # Submissions allowed per reporter (HMAC of address + browser family): "N/s|min|hour|day".
     "REPORT_THROTTLE_RATE": env("REPORT_THROTTLE_RATE", "10/min"),

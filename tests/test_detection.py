@@ -1,64 +1,104 @@
 from datetime import UTC, datetime, timedelta
 
-from analytics.detection import Evidence, Level, advance, classify
+import numpy as np
+import pytest
+
+from analytics.detection import DEFAULTS, Evidence, Level, Tracker, advance, assess
 
 W = timedelta(minutes=5)
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
-def feed(counts, expected=2.0, start=T0):
-    state, history = None, []
+def level(observed, expected, alpha=0.0):
+    return Level(int(assess(observed, expected, alpha)[0]))
+
+
+def feed(counts, expected=2.0, start=T0, alpha=0.0):
+    tracker, history = Tracker(), []
     for i, observed in enumerate(counts):
-        state = advance(state, Evidence(start + i * W, observed, expected), W)
-        history.append(state)
-        if state is not None and state.status == "resolved":
-            state = None
+        tracker = advance(tracker, Evidence(start + i * W, observed, expected, alpha), W)
+        history.append(tracker.incident)
     return history
 
 
 def test_a_quiet_service_is_not_flagged_for_a_couple_of_reports():
-    assert classify(2, 0.0) == Level.OK
-    assert classify(3, 0.1) == Level.OK
+    assert level(2, 0.0) == Level.OK
+    assert level(4, 0.2) == Level.OK  # very improbable, but below the minimum count
 
 
-def test_a_large_ratio_with_enough_reports_is_problems():
-    assert classify(40, 3.0) == Level.PROBLEMS
-    assert classify(9, 0.5) == Level.POSSIBLE  # large ratio but below the minimum count
+def test_low_counts_are_judged_by_their_probability():
+    assert level(10, 0.5) == Level.PROBLEMS  # p ≈ 2e-10, 20×
+    assert level(6, 1.0) == Level.POSSIBLE  # p ≈ 6e-4
+    assert level(5, 2.0) == Level.OK  # p ≈ 0.05: ordinary
 
 
-def test_a_moderate_rise_is_possible_problems():
-    assert classify(8, 3.0) == Level.POSSIBLE
+def test_high_counts_need_a_real_ratio_not_just_a_tiny_probability():
+    assert level(2300, 2000.0) == Level.OK  # p ≈ 3e-11 under Poisson, but only 1.15×
+    assert level(3100, 2000.0) == Level.POSSIBLE
+    assert level(4500, 2000.0) == Level.PROBLEMS
+
+
+def test_over_dispersion_makes_a_noisy_service_harder_to_flag():
+    assert level(50, 20.0, alpha=0.0) == Level.PROBLEMS
+    assert level(50, 20.0, alpha=0.3) == Level.OK
 
 
 def test_fewer_reports_than_usual_is_not_an_outage():
-    assert classify(0, 500.0) == Level.OK
+    assert level(0, 500.0) == Level.OK
 
 
-def test_an_incident_opens_on_the_first_bucket_at_problems_and_keeps_the_evidence():
+def test_assess_is_vectorised():
+    levels, probability, ratio = assess(np.array([0, 40]), np.array([3.0, 3.0]))
+    assert (
+        list(levels) == [0, 2] and probability[1] < 1e-12 and ratio[1] == pytest.approx(13.3, 0.01)
+    )
+
+
+def test_an_incident_opens_on_the_first_bucket_at_problems_with_its_evidence():
     history = feed([2, 3, 40, 60, 30])
     assert history[1] is None
     opened = history[2]
     assert (opened.status, opened.started_at, opened.opened_reports) == ("open", T0 + 2 * W, 40)
+    assert opened.opened_probability < 1e-15
     assert (history[4].peak_reports, history[4].peak_at) == (60, T0 + 3 * W)
+
+
+def test_moderate_evidence_opens_an_incident_only_when_it_persists():
+    once = feed([2, 9, 2, 2], expected=2.0)  # 9 vs 2: p ≈ 2e-4, "possible"
+    assert all(i is None for i in once)
+    twice = feed([2, 9, 9, 2], expected=2.0)
+    assert twice[2].status == "open" and twice[2].started_at == T0 + W
 
 
 def test_it_recovers_then_resolves_after_three_quiet_buckets():
     history = feed([40, 50, 9, 2, 2, 2, 2])
-    assert history[2].status == "recovering"  # 9 vs 2 expected: possible problems
+    assert history[2].status == "open"  # 9 vs 2: still elevated
     assert history[3].status == "recovering" and history[3].quiet_buckets == 1
     assert history[5].status == "resolved"
-    assert history[5].ended_at == T0 + 2 * W  # the end of the last bucket at problems
-    assert history[6] is None
+    assert history[5].ended_at == T0 + 3 * W  # the end of the last elevated bucket
 
 
-def test_a_new_spike_while_recovering_continues_the_same_incident():
-    history = feed([40, 2, 2, 45, 2])
-    assert history[3].status == "open"
-    assert history[3].started_at == T0
+def test_a_new_spike_within_the_cool_down_continues_the_same_incident():
+    history = feed([40, 2, 2, 2, 2, 45])
+    assert history[3].status == "resolved"
+    assert history[5].status == "open" and history[5].started_at == T0
 
 
-def test_a_filling_bucket_can_open_an_incident_but_never_counts_as_quiet():
-    state = advance(None, Evidence(T0, 30, 2.0, closed=False), W)
-    assert state.status == "open"
-    state = advance(state, Evidence(T0 + W, 0, 2.0, closed=False), W)
-    assert state.status == "open" and state.quiet_buckets == 0
+def test_a_spike_after_the_cool_down_is_a_new_incident():
+    history = feed([40] + [2] * (3 + DEFAULTS.cooldown_buckets + 1) + [45])
+    assert history[-1].status == "open" and history[-1].started_at > T0
+
+
+def test_a_filling_bucket_is_judged_against_the_elapsed_part_of_its_baseline():
+    # 20 reports one minute into a bucket that usually gets 20 in five minutes.
+    filling = Evidence(T0, 20, 20.0, closed=False, fraction=0.2)
+    assert filling.judged()[0] == Level.PROBLEMS
+    assert Evidence(T0, 20, 20.0).judged()[0] == Level.OK
+
+
+def test_a_filling_bucket_never_counts_as_quiet_or_towards_a_streak():
+    tracker = advance(Tracker(), Evidence(T0, 30, 2.0, closed=False, fraction=0.5), W)
+    assert tracker.incident.status == "open"
+    tracker = advance(tracker, Evidence(T0 + W, 0, 2.0, closed=False, fraction=0.5), W)
+    assert tracker.incident.status == "open" and tracker.incident.quiet_buckets == 0
+    assert advance(Tracker(), Evidence(T0, 8, 2.0, closed=False), W).streak == 0
