@@ -1,0 +1,94 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.core.management import CommandError, call_command
+
+from analytics.backtest import read_series, run_backtest
+
+
+def write_series(path, values, start="2026-01-05 00:00:00", freq="5min", fmt=None):
+    index = pd.date_range(start, periods=len(values), freq=freq)
+    stamps = index.strftime(fmt) if fmt else index.strftime("%Y-%m-%d %H:%M:%S")
+    pd.DataFrame({"timestamp": stamps, "value": values}).to_csv(path, index=False)
+    return path
+
+
+def daily_series(days: int, seed: int = 1, scale: float = 10.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(days * 288)
+    return rng.poisson(scale * (1 + 0.8 * np.sin(2 * np.pi * t / 288))).astype(float)
+
+
+def test_an_injected_outage_is_found_with_its_start_peak_and_end(tmp_path):
+    values = daily_series(21)
+    onset = 20 * 288 + 120  # day 20, 10:00
+    values[onset : onset + 12] *= 6
+    result = run_backtest(read_series(write_series(tmp_path / "s.csv", values)))
+    assert len(result.incidents) == 1
+    incident = result.incidents[0]
+    assert incident.start == pd.Timestamp("2026-01-25 10:00", tz="UTC")
+    assert incident.end == pd.Timestamp("2026-01-25 11:00", tz="UTC")
+    assert incident.level == "problems" and incident.probability < 1e-6
+
+
+def test_the_backtest_is_causal(tmp_path):
+    values = daily_series(15)
+    values[14 * 288 + 100 : 14 * 288 + 110] *= 8
+    full = run_backtest(read_series(write_series(tmp_path / "a.csv", values)))
+    cut = run_backtest(read_series(write_series(tmp_path / "b.csv", values[: 14 * 288 + 110])))
+    n = len(cut.levels)
+    assert np.array_equal(full.levels[:n], cut.levels)  # the future changed nothing before it
+
+
+def test_iso_timestamps_with_offsets_are_read_as_utc(tmp_path):
+    index = pd.date_range("2026-01-05 01:00", periods=300, freq="5min", tz="+01:00")
+    path = tmp_path / "iso.csv"
+    pd.DataFrame({"t": index.map(lambda t: t.isoformat()), "n": 3}).to_csv(path, index=False)
+    series = read_series(path, "t", "n")
+    assert series.index[0] == pd.Timestamp("2026-01-05 00:00", tz="UTC")
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "not a readable CSV"),
+        ("timestamp,value\n", "no data rows"),
+        ("time,count\n2026-01-01 00:00,1\n", "missing column"),
+        ("timestamp,value\n2026-01-01 00:00,1\nyesterday,2\n", "row 3: unparsable timestamp"),
+        ("timestamp,value\n2026-01-01 00:00,1\n2026-01-01 00:05,x\n", "row 3: value 'x'"),
+        ("timestamp,value\n2026-01-01 00:00,1\n2026-01-01 00:05,-4\n", "is not a count"),
+        (
+            "timestamp,value\n2026-01-01 00:00,1\n2026-01-01 00:05,1\n2026-01-01 00:12,1\n"
+            "2026-01-01 00:17,1\n",
+            "irregular spacing",
+        ),
+        ("timestamp,value\n2026-01-01 00:00,1\n2026-01-01 00:07,1\n", "does not divide a day"),
+    ],
+)
+def test_bad_files_fail_with_one_line_and_a_nonzero_exit(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    with pytest.raises(CommandError, match=message):
+        call_command("backtest", str(path))
+
+
+def test_a_missing_file_is_one_line(tmp_path):
+    with pytest.raises(CommandError, match="file not found"):
+        call_command("backtest", str(tmp_path / "nope.csv"))
+
+
+def test_the_command_prints_incidents_and_levels_and_json(tmp_path, capsys):
+    values = daily_series(9)
+    values[8 * 288 + 50 : 8 * 288 + 56] *= 10
+    path = write_series(tmp_path / "s.csv", values)
+    call_command("backtest", str(path))
+    text = capsys.readouterr().out
+    assert "1 incidents" in text and "buckets at problems" in text and "[problems]" in text
+    call_command("backtest", str(path), "--json")
+    body = json.loads(capsys.readouterr().out)
+    result = body[str(path)]
+    assert result["bucket_minutes"] == 5
+    assert result["incidents"][0]["start"] == "2026-01-13T04:10:00+00:00"
+    assert len(result["levels"]["problems"]) >= 5
