@@ -40,6 +40,7 @@ class BacktestError(ValueError):
 @dataclass(frozen=True)
 class BacktestIncident:
     start: datetime
+    detected: datetime  # the bucket whose evidence opened it (the decision comes at its end)
     peak: datetime
     end: datetime | None  # None: still open at the end of the series
     level: str
@@ -164,6 +165,7 @@ def run_backtest(
     index = series.index
     n = len(values)
     start = index[0].to_pydatetime()
+    max_excluded = int(baseline_settings.max_excluded / width)
     first_slot = slot_of_week(start, width)
 
     expected = np.zeros(n)
@@ -174,6 +176,7 @@ def run_backtest(
     incidents: list[BacktestIncident] = []
     tracker = Tracker()
     current = None  # index of the open incident's first bucket, for exclusion
+    detected_at: dict[datetime, datetime] = {}  # incident start → bucket that opened it
 
     # Nothing is judged during the warm-up: there is no history to compare with yet.
     position = int(index.searchsorted(pd.Timestamp(start + WARM_UP)))
@@ -220,17 +223,18 @@ def run_backtest(
             )
             if opened and (before is None or before.started_at != incident.started_at):
                 current = int(index.searchsorted(pd.Timestamp(incident.started_at)))
+                detected_at[incident.started_at] = index[i].to_pydatetime()
             if incident is not None and incident.status != "resolved" and current is not None:
-                excluded[current : i + 1] = True
+                excluded[current : min(i + 1, current + max_excluded)] = True
             if (
                 incident is not None
                 and incident.status == "resolved"
                 and (before is not None and before.status != "resolved")
             ):
-                _record(incidents, incident)
+                _record(incidents, incident, detected_at[incident.started_at])
         position = chunk_end
     if tracker.incident is not None and tracker.incident.status != "resolved":
-        _record(incidents, tracker.incident)
+        _record(incidents, tracker.incident, detected_at[tracker.incident.started_at])
     return BacktestResult(
         width=width,
         start=start,
@@ -243,9 +247,10 @@ def run_backtest(
     )
 
 
-def _record(incidents: list[BacktestIncident], state) -> None:
+def _record(incidents: list[BacktestIncident], state, detected: datetime) -> None:
     entry = BacktestIncident(
         start=state.started_at,
+        detected=detected,
         peak=state.peak_at,
         end=state.ended_at if state.status == "resolved" else None,
         level=LEVEL_NAMES[Level(state.level)],

@@ -13,7 +13,9 @@ Pure (numpy), vectorised over many services at once. For each slot of the week:
 3. **Level factor:** the last `level_days` days' actual total over what the profile predicted for
    them (with a small prior), clipped to [0.5, 2]: growth and drift are followed within days
    without letting one odd day redraw the whole week.
-4. **Over-dispersion:** alpha of a negative binomial from the last two weeks' residuals
+4. **Incidents are left out, up to a point:** only their first `max_excluded` hours, so a lasting
+   change becomes the new normal instead of an incident that never ends.
+5. **Over-dispersion:** alpha of a negative binomial from the last two weeks' residuals
    (analytics.evidence.estimate_dispersion), for the evidence.
 """
 
@@ -40,6 +42,10 @@ class BaselineSettings:
     level_bounds: tuple[float, float] = (0.5, 2.0)
     daily_days: int = 14
     dispersion_days: int = 14
+    # Only the first hours of an incident are left out of the baseline. A change that lasts longer
+    # is the new normal (a level shift, a product launch); leaving it out for good would keep the
+    # baseline at the old level and the incident open for ever.
+    max_excluded: timedelta = timedelta(hours=6)
 
 
 BASELINE_DEFAULTS = BaselineSettings()

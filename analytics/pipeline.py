@@ -99,8 +99,9 @@ def rebuild_baselines(now: datetime, services: list[int] | None = None) -> int:
             .overlapping(start, end)
             .values_list("service_id", "started_at", "ended_at")
         ):
+            limit = began + baseline_settings.max_excluded  # see BaselineSettings.max_excluded
             a = max(0, int((began - start) // width))
-            b = length if ended is None else min(length, int((ended - start) // width))
+            b = min(length, int((min(ended or end, limit) - start) // width))
             excluded[row_of[sid], a:b] = True
         fit = fit_baselines(counts, first_slot, per_day, excluded, baseline_settings)
         Baseline.objects.bulk_create(

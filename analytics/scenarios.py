@@ -41,6 +41,12 @@ class Outage:
     countries: dict[str, float] = field(default_factory=lambda: dict(NORTH_AMERICA))
     regional_share: float = 0.8  # share of the excess reports from `countries`
     problem_index: int = 0  # the problem most outage reports name (login)
+    tail_share: float = 0.15  # the lingering tail starts at this share of the excess
+
+    @property
+    def fixed_at(self) -> datetime:
+        """When the fix lands: the end of the plateau."""
+        return self.start + self.ramp + self.plateau
 
     def factor(self, slug: str, moment: datetime) -> float:
         """How many times the normal rate this service sees at `moment` (1.0 when unaffected)."""
@@ -55,9 +61,14 @@ class Outage:
         after_fix = elapsed - self.ramp - self.plateau
         if after_fix < self.tail:
             # The fix lands: most reports stop at once, a decaying tail lingers.
-            lingering = 0.15 * (peak - 1.0) * math.exp(-3.0 * (after_fix / self.tail))
+            lingering = self.tail_share * (peak - 1.0) * math.exp(-3.0 * (after_fix / self.tail))
             return 1.0 + lingering
         return 1.0
+
+
+def outage_factors(outage: Outage, slug: str, moments: list[datetime]) -> np.ndarray:
+    """Outage.factor for many moments (bucket midpoints, say)."""
+    return np.array([outage.factor(slug, m) for m in moments])
 
 
 def daily_rhythm(moment: datetime, utc_offset_hours: float) -> float:
