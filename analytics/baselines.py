@@ -15,10 +15,12 @@ Pure (numpy), vectorised over many services at once. For each slot of the week:
    without letting one odd day redraw the whole week.
 4. **Incidents are left out, up to a point:** only their first `max_excluded` hours, so a lasting
    change becomes the new normal instead of an incident that never ends.
-5. **Over-dispersion:** alpha of a negative binomial from the last two weeks' residuals
-   (analytics.evidence.estimate_dispersion), for the evidence.
+5. **Over-dispersion:** alpha of a negative binomial, judged out of sample: the baseline is
+   refitted without the last week and its errors on that week give alpha (in-sample residuals
+   understate the noise the detector will meet).
 """
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -46,6 +48,7 @@ class BaselineSettings:
     # is the new normal (a level shift, a product launch); leaving it out for good would keep the
     # baseline at the old level and the incident open for ever.
     max_excluded: timedelta = timedelta(hours=6)
+    holdout_days: int = 7  # over-dispersion is judged out of sample on the last days
 
 
 BASELINE_DEFAULTS = BaselineSettings()
@@ -86,6 +89,33 @@ def _winsorised_mean(samples: np.ndarray, axis: int, cap_percentile: float) -> n
 def _with_neighbours(grid: np.ndarray) -> np.ndarray:
     """(S, rows, slots) → (S, 3·rows, slots): each slot also sees its two neighbours."""
     return np.concatenate([np.roll(grid, shift, axis=2) for shift in (-1, 0, 1)], axis=1)
+
+
+def _dispersion(values, first_slot, per_day, expected, fitted, settings) -> np.ndarray:
+    """Over-dispersion as the detector will meet it: out of sample.
+
+    In-sample residuals understate the noise (the profile was fitted to them; trends and shifts
+    are absorbed), which made ordinary days look surprising. With enough history, the baseline is
+    refitted without the last `holdout_days` and judged on them; otherwise in-sample residuals are
+    used.
+    """
+    services, length = values.shape
+    holdout = settings.holdout_days * per_day
+    if settings.holdout_days and length >= holdout + 7 * per_day:
+        inner = dataclasses.replace(settings, holdout_days=0)
+        earlier = fit_baselines(values[:, :-holdout], first_slot, per_day, settings=inner)
+        per_week = expected.shape[1]
+        slots = (first_slot + length - holdout + np.arange(holdout)) % per_week
+        return np.array(
+            [
+                estimate_dispersion(values[s, -holdout:], earlier.expected[s, slots])
+                for s in range(services)
+            ]
+        )
+    window = slice(max(0, length - settings.dispersion_days * per_day), length)
+    return np.array(
+        [estimate_dispersion(values[s, window], fitted[s, window]) for s in range(services)]
+    )
 
 
 def fit_baselines(
@@ -144,7 +174,9 @@ def fit_baselines(
         weekly_n, 1
     )
     gap = (weekly_0 - daily_0) ** 2
-    weight = np.where(weekly_n > 0, gap / (gap + noise), 0.0)
+    # Positive-part James-Stein: only the part of the gap beyond the noise earns trust.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weight = np.where((weekly_n > 0) & (gap > 0), np.clip(1 - noise / gap, 0.0, 1.0), 0.0)
     blended = weight * weekly_0 + (1 - weight) * daily_0
     expected = np.where(daily_week_n >= 3 * 2, blended, np.nan)  # two days of 3-slot samples
     fallback = np.where(np.isnan(overall), 0.0, overall)[:, None]
@@ -161,12 +193,5 @@ def fit_baselines(
     level = np.where(seen.sum(axis=1) > 0, level, 1.0)
     expected = expected * level[:, None]
 
-    # Over-dispersion from the recent residuals around the fitted (levelled) baseline.
-    window = slice(max(0, length - settings.dispersion_days * per_day), length)
-    alpha = np.array(
-        [
-            estimate_dispersion(values[s, window], predicted[s, window] * level[s])
-            for s in range(services)
-        ]
-    )
+    alpha = _dispersion(values, first_slot, per_day, expected, predicted * level[:, None], settings)
     return Baselines(expected=expected, alpha=alpha, level=level, history_days=history_days)

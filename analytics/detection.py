@@ -14,7 +14,8 @@ problems" when they pass the loose ones, "no problems" otherwise.
 
 Incidents: open at once on a bucket at "problems" (including the bucket still filling, whose
 expected count is scaled by how much of it has elapsed, so a large outage is flagged within a
-minute or two), or when `persist_buckets` closed buckets in a row are at least "possible". An
+minute or two), when `persist_buckets` closed buckets in a row are at least "possible", or when
+the sum of the last `window_buckets` closed buckets is significantly above its baseline. An
 open incident tracks its peak, stays open while buckets are at least "possible", is "recovering"
 once they are back to "no problems", and resolves after `quiet_buckets_to_resolve` such closed
 buckets in a row; its end is the end of the last elevated bucket. A new opening within
@@ -46,6 +47,12 @@ class DetectorSettings:
     possible_ratio: float = 1.5
     expected_floor: float = 0.5  # the ratio never divides by less than this
     persist_buckets: int = 2
+    # Moderate evidence that persists, judged on the sum of the last `window_buckets` closed
+    # buckets: a doubling at 5 reports per bucket is invisible in one bucket, plain in three.
+    window_buckets: int = 3
+    window_probability: float = 1e-5
+    window_ratio: float = 1.5
+    window_min_reports: int = 15
     quiet_buckets_to_resolve: int = 3
     cooldown_buckets: int = 6
     min_partial_fraction: float = 0.2  # a bucket one second old is judged as if 20 % elapsed
@@ -127,6 +134,28 @@ class Tracker:
     incident: IncidentState | None = None
     streak: int = 0
     streak_start: datetime | None = None
+    # The last closed buckets: (start, observed, expected), oldest first.
+    window: tuple[tuple[datetime, int, float], ...] = ()
+
+
+def window_evidence(
+    window: tuple[tuple[datetime, int, float], ...], alpha: float, settings: DetectorSettings
+) -> float | None:
+    """The summed window's tail probability if it is significantly and substantially above its
+    baseline, else None."""
+    if len(window) < settings.window_buckets:
+        return None
+    observed = sum(w[1] for w in window)
+    expected = sum(w[2] for w in window)
+    # A sum of k buckets with over-dispersion alpha behaves like alpha / k for the sum.
+    probability = float(upper_tail(observed, expected, alpha / len(window)))
+    ratio = observed / max(expected, settings.expected_floor * len(window))
+    significant = (
+        probability <= settings.window_probability
+        and ratio >= settings.window_ratio
+        and observed >= settings.window_min_reports
+    )
+    return probability if significant else None
 
 
 def _opened(
@@ -160,27 +189,37 @@ def advance(
     """
     level, probability, _ = evidence.judged(settings)
     incident = tracker.incident
-    streak, streak_start = tracker.streak, tracker.streak_start
+    streak, streak_start, window = tracker.streak, tracker.streak_start, tracker.window
+    sustained = None
     if evidence.closed:
         if level >= Level.POSSIBLE:
             streak, streak_start = streak + 1, streak_start or evidence.start
         else:
             streak, streak_start = 0, None
+        window = (*window, (evidence.start, evidence.observed, evidence.expected))
+        window = window[-settings.window_buckets :]
+        sustained = window_evidence(window, evidence.alpha, settings)
 
     active = incident is not None and incident.status != "resolved"
     if not active:
-        opens = level == Level.PROBLEMS or (evidence.closed and streak >= settings.persist_buckets)
+        persistent = evidence.closed and streak >= settings.persist_buckets
+        opens = level == Level.PROBLEMS or persistent or sustained is not None
         cooled = incident is not None and incident.ended_at is not None
         if cooled and evidence.start - incident.ended_at > settings.cooldown_buckets * width:
             incident = None  # the cool-down is over: forget it
         if not opens:
-            return Tracker(incident, streak, streak_start)
+            return Tracker(incident, streak, streak_start, window)
         if incident is not None:  # within the cool-down: the same incident goes on
             incident = replace(incident, status="open", ended_at=None, quiet_buckets=0)
         else:
-            start = streak_start if level < Level.PROBLEMS and streak_start else evidence.start
-            incident = _opened(evidence, start, probability, level)
-            return Tracker(incident, streak, streak_start)
+            start = evidence.start
+            if level < Level.PROBLEMS and persistent:
+                start = streak_start
+            elif level < Level.PROBLEMS:  # the window: from its first bucket above baseline
+                start = next((w[0] for w in window if w[1] > w[2]), window[0][0])
+                probability = min(probability, sustained)
+            incident = _opened(evidence, start, probability, max(level, Level.POSSIBLE))
+            return Tracker(incident, streak, streak_start, window)
 
     if evidence.observed > incident.peak_reports:
         incident = replace(
@@ -210,4 +249,4 @@ def advance(
             )
         else:
             incident = replace(incident, status="recovering", quiet_buckets=quiet)
-    return Tracker(incident, streak, streak_start)
+    return Tracker(incident, streak, streak_start, window)

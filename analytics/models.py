@@ -125,6 +125,8 @@ class ServiceStatus(models.Model):
     # The detector's memory: closed buckets in a row at "possible problems" or worse.
     streak = models.PositiveSmallIntegerField(default=0)
     streak_start = models.DateTimeField(null=True, blank=True)
+    # The last closed buckets as [ISO start, observed, expected], for the windowed evidence.
+    recent = models.JSONField(default=list, blank=True)
     # Closed buckets before this instant have been fed to the incident state machine.
     evaluated_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)

@@ -212,7 +212,12 @@ def detect_incidents(now: datetime) -> DetectionResult:
             expected, alpha = baselines.get(sid, (None, 0.0))
             row = incidents.get(sid)
             status = statuses.get(sid) or ServiceStatus(service_id=sid)
-            tracker = detection.Tracker(_to_state(row), status.streak, status.streak_start)
+            tracker = detection.Tracker(
+                _to_state(row),
+                status.streak,
+                status.streak_start,
+                tuple((datetime.fromisoformat(t), o, e) for t, o, e in status.recent or []),
+            )
             bucket, levels, evidence = starts[sid], [], None
             while bucket <= current:
                 offset = int((bucket - window_start) / width)
@@ -253,6 +258,7 @@ def detect_incidents(now: datetime) -> DetectionResult:
             status.probability = probability
             status.streak = tracker.streak
             status.streak_start = tracker.streak_start
+            status.recent = [[t.isoformat(), o, e] for t, o, e in tracker.window]
             status.evaluated_until = current
             status.updated_at = now
             (changed_statuses if sid in statuses else new_statuses).append(status)
@@ -267,6 +273,7 @@ def detect_incidents(now: datetime) -> DetectionResult:
                 "probability",
                 "streak",
                 "streak_start",
+                "recent",
                 "evaluated_until",
                 "updated_at",
             ],

@@ -89,3 +89,16 @@ def test_baselines_are_rebuilt_from_history_without_incident_buckets(outlook):
 def test_a_service_without_history_gets_a_zero_baseline(outlook):
     assert pipeline.rebuild_baselines(NOON) == Service.objects.active().count()
     assert set(Baseline.objects.get(service=outlook).expected) == {0.0}
+
+
+def test_a_doubling_that_persists_opens_an_incident_across_runs(outlook):
+    # 5 expected per bucket: 12 is ordinary on its own (p ≈ 0.005); three in a row are not.
+    set_baseline(outlook, 5.0, NOON)
+    run_at(NOON - timedelta(minutes=1))
+    for i in range(3):
+        make_reports(outlook, 12, at=NOON + timedelta(minutes=5 * i + 1), prefix=f"b{i}")
+        run_at(NOON + timedelta(minutes=5 * i + 2))
+    run_at(NOON + timedelta(minutes=16))
+    incident = Incident.objects.get(service=outlook)
+    assert incident.status == "open" and incident.started_at == NOON
+    assert incident.opened_probability < 1e-3
