@@ -71,6 +71,14 @@ class IncidentSerializer(serializers.Serializer):
     peak_reports = serializers.IntegerField()
     peak_expected = serializers.FloatField()
     peak_ratio = serializers.FloatField()
+    level = serializers.SerializerMethodField()
+    opened_probability = serializers.FloatField(help_text="Upper-tail probability at opening.")
+    peak_probability = serializers.FloatField()
+    countries = serializers.JSONField(help_text="Countries behind most of the excess.")
+    group_incident = serializers.IntegerField(source="group_incident_id", allow_null=True)
+
+    def get_level(self, incident) -> str:
+        return LEVEL_SLUGS[incident.level]
 
 
 def _services():

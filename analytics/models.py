@@ -9,7 +9,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
-from reports.models import ProblemType, Service
+from reports.models import ProblemType, Service, ServiceGroup
 
 
 class BucketQuerySet(models.QuerySet):
@@ -138,6 +138,27 @@ class ServiceStatus(models.Model):
         return f"{self.service}: {self.get_level_display()}"
 
 
+class GroupIncident(models.Model):
+    """Several services of one group in incident at overlapping times (one vendor failing)."""
+
+    group = models.ForeignKey(ServiceGroup, on_delete=models.CASCADE, related_name="incidents")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group"],
+                condition=Q(ended_at__isnull=True),
+                name="groupincident_one_open_per_group",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} since {self.started_at:%Y-%m-%d %H:%M}"
+
+
 class IncidentQuerySet(models.QuerySet):
     def unresolved(self) -> "IncidentQuerySet":
         return self.exclude(status=Incident.Status.RESOLVED)
@@ -174,6 +195,11 @@ class Incident(models.Model):
     peak_reports = models.PositiveIntegerField()
     peak_expected = models.FloatField()
     peak_probability = models.FloatField(default=1.0)
+    # [{"country": "US", "excess": 123.0, "share": 0.8}, …]: where most excess reports come from.
+    countries = models.JSONField(default=list, blank=True)
+    group_incident = models.ForeignKey(
+        GroupIncident, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+    )
 
     objects = IncidentQuerySet.as_manager()
 

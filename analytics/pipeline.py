@@ -12,12 +12,20 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Min, Q
+from django.db.models import Min, Q, Sum
 
 from analytics import detection
 from analytics.baselines import BASELINE_DEFAULTS, fit_baselines, slot_of_week
 from analytics.binning import REFRESH_LOCK_ID, RefreshResult, refresh_buckets
-from analytics.models import Baseline, Incident, ServiceBucket, ServiceStatus
+from analytics.models import (
+    Baseline,
+    CountryBucket,
+    GroupIncident,
+    Incident,
+    ServiceBucket,
+    ServiceStatus,
+)
+from analytics.regions import excess_by_country
 from analytics.timeutils import bucket_width, floor_bucket
 from reports.models import Service
 
@@ -279,6 +287,73 @@ def detect_incidents(now: datetime) -> DetectionResult:
             ],
             batch_size=1000,
         )
+        _update_countries(now)
+        _link_group_incidents(now)
     if opened or resolved:
         logger.info("detection at %s: %d incidents opened, %d resolved", now, opened, resolved)
     return DetectionResult(services=len(services), opened=opened, resolved=resolved)
+
+
+def _update_countries(now: datetime) -> None:
+    """Name the countries behind each unresolved incident's excess (few rows: incidents only)."""
+    width = bucket_width()
+    per_week = int(timedelta(weeks=1) / width)
+    for incident in Incident.objects.unresolved().select_related("service__baseline"):
+        start, end = incident.started_at, floor_bucket(now, width) + width
+        observed = dict(
+            CountryBucket.objects.filter(service_id=incident.service_id)
+            .in_window(start, end)
+            .values_list("country")
+            .annotate(total=Sum("reports"))
+            .order_by()
+        )
+        normal = dict(
+            CountryBucket.objects.filter(service_id=incident.service_id)
+            .in_window(start - timedelta(days=7), start)
+            .values_list("country")
+            .annotate(total=Sum("reports"))
+            .order_by()
+        )
+        normal_total = sum(normal.values())
+        shares = {c: n / normal_total for c, n in normal.items()} if normal_total else {}
+        baseline = getattr(incident.service, "baseline", None)
+        buckets = int((end - start) / width)
+        first = slot_of_week(start, width)
+        expected = (
+            sum(baseline.expected[(first + i) % per_week] for i in range(buckets))
+            if baseline
+            else 0.0
+        )
+        countries = [dataclasses.asdict(c) for c in excess_by_country(observed, shares, expected)]
+        if countries != incident.countries:
+            incident.countries = countries
+            incident.save(update_fields=["countries"])
+
+
+def _link_group_incidents(now: datetime) -> None:
+    """Open a group incident when two or more services of a group are in incident together,
+    link their incidents to it, and close it when none of them is unresolved any more."""
+    unresolved = list(
+        Incident.objects.unresolved().filter(service__group__isnull=False).select_related("service")
+    )
+    by_group: dict[int, list[Incident]] = {}
+    for incident in unresolved:
+        by_group.setdefault(incident.service.group_id, []).append(incident)
+    open_groups = {g.group_id: g for g in GroupIncident.objects.filter(ended_at__isnull=True)}
+    for group_id, incidents in by_group.items():
+        group_incident = open_groups.get(group_id)
+        if group_incident is None and len(incidents) < 2:
+            continue
+        if group_incident is None:
+            group_incident = GroupIncident.objects.create(
+                group_id=group_id, started_at=min(i.started_at for i in incidents)
+            )
+        for incident in incidents:
+            if incident.group_incident_id != group_incident.pk:
+                incident.group_incident = group_incident
+                incident.save(update_fields=["group_incident"])
+    for group_id, group_incident in open_groups.items():
+        if group_id not in by_group:
+            last = group_incident.incidents.order_by("-ended_at").values_list("ended_at", flat=True)
+            group_incident.ended_at = last.first() or now
+            group_incident.save(update_fields=["ended_at"])

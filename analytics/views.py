@@ -18,6 +18,7 @@ from analytics.series import (
 )
 from analytics.timeutils import bucket_width
 from reports.forms import ReportForm
+from reports.geo import country_name
 from reports.models import Comment, Service
 
 
@@ -88,7 +89,19 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "series_url": f"/api/v1/services/{service.slug}/series",
     }
     simulated = sum(p.simulated for p in points)
-    recent = points[-3:]  # the filling bucket and the two before it: about the last 15 minutes
+    recent = points[-3:]
+    open_incident = Incident.objects.unresolved().filter(service=service).first()
+    countries, group_members = [], []
+    if open_incident is not None:
+        countries = [
+            (country_name(c["country"]), round(100 * c["share"])) for c in open_incident.countries
+        ]
+        if open_incident.group_incident_id:
+            group_members = list(
+                Service.objects.filter(incidents__group_incident_id=open_incident.group_incident_id)
+                .exclude(pk=service.pk)
+                .distinct()
+            )  # the filling bucket and the two before it: about the last 15 minutes
     problem_types = list(service.category.problem_types.all())
     context = {
         "service": service,
@@ -104,7 +117,9 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "incidents": Incident.objects.filter(
             service=service, started_at__gte=now - timedelta(days=30)
         )[:10],
-        "open_incident": Incident.objects.unresolved().filter(service=service).first(),
+        "open_incident": open_incident,
+        "incident_countries": countries,
+        "group_members": group_members,
         "related": Service.objects.active()
         .filter(group=service.group)
         .exclude(pk=service.pk)

@@ -22,7 +22,9 @@ def test_imported_history_becomes_buckets_and_a_baseline(outlook, tmp_path):
     call_command("import_history", "outlook", str(history_csv(tmp_path / "h.csv")))
     assert ServiceBucket.objects.filter(service=outlook).count() == 14 * 288
     baseline = Baseline.objects.get(service=outlook)
-    assert np.median(baseline.expected) == pytest.approx(4.0, rel=0.02) and baseline.history_days >= 14
+    assert (
+        np.median(baseline.expected) == pytest.approx(4.0, rel=0.02) and baseline.history_days >= 14
+    )
 
 
 def test_finer_rows_are_summed_into_buckets(outlook, tmp_path):

@@ -115,4 +115,4 @@ def test_the_incident_evidence_is_on_the_service_page(client, outlook, now):
         peak_expected=18,
     )
     body = client.get("/services/outlook/").content.decode()
-    assert "412 reports vs 18.0 expected (22.9×)" in body
+    assert "412 reports vs 18.0 expected (22.9×, p = " in body

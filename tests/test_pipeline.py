@@ -3,7 +3,7 @@ from datetime import timedelta
 from analytics import pipeline
 from analytics.binning import refresh_buckets
 from analytics.detection import Level
-from analytics.models import Baseline, Incident, ServiceStatus
+from analytics.models import Baseline, GroupIncident, Incident, ServiceStatus
 from reports.models import Service
 from tests.conftest import NOON, make_reports
 
@@ -102,3 +102,41 @@ def test_a_doubling_that_persists_opens_an_incident_across_runs(outlook):
     incident = Incident.objects.get(service=outlook)
     assert incident.status == "open" and incident.started_at == NOON
     assert incident.opened_probability < 1e-3
+
+
+def test_an_incident_names_the_countries_behind_its_excess(outlook):
+    set_baseline(outlook, 3.0, NOON)
+    for day in range(1, 4):  # normal days: mixed countries
+        make_reports(outlook, 3, at=NOON - timedelta(days=day), country="GB", prefix=f"g{day}")
+        make_reports(
+            outlook, 3, at=NOON - timedelta(days=day, minutes=30), country="US", prefix=f"u{day}"
+        )
+    refresh_buckets(NOON - timedelta(days=4), NOON)
+    run_at(NOON - timedelta(minutes=1))
+    make_reports(outlook, 40, at=NOON + timedelta(minutes=1), country="US", prefix="out")
+    make_reports(outlook, 2, at=NOON + timedelta(minutes=1), country="GB", prefix="gb")
+    run_at(NOON + timedelta(minutes=3))
+    countries = Incident.objects.get(service=outlook).countries
+    assert countries[0]["country"] == "US" and countries[0]["share"] > 0.9
+
+
+def test_services_of_one_group_in_incident_together_share_a_group_incident(catalog):
+    teams = Service.objects.get(slug="microsoft-teams")
+    outlook = Service.objects.get(slug="outlook")
+    gmail = Service.objects.get(slug="gmail")
+    for service in (teams, outlook, gmail):
+        set_baseline(service, 3.0, NOON)
+    run_at(NOON - timedelta(minutes=1))
+    for service in (teams, outlook, gmail):
+        make_reports(service, 40, at=NOON + timedelta(minutes=1), prefix=service.slug)
+    run_at(NOON + timedelta(minutes=3))
+    group_incident = GroupIncident.objects.get()
+    assert group_incident.group.slug == "microsoft-365" and group_incident.ended_at is None
+    assert set(group_incident.incidents.values_list("service__slug", flat=True)) == {
+        "outlook",
+        "microsoft-teams",
+    }
+    for minute in range(4, 40):  # everything calms down
+        run_at(NOON + timedelta(minutes=minute))
+    group_incident.refresh_from_db()
+    assert group_incident.ended_at == NOON + timedelta(minutes=5)
