@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run demo test lint format bench bench-ingest browser screenshot clean
+.PHONY: install run demo test lint format bench bench-detection bench-detection-speed clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ format: install
 
 bench: install
 	$(PY) bench/ingest.py
+
+bench-detection: install
+	$(PY) bench/detection.py
+
+bench-detection-speed: install
+	$(PY) bench/detection_speed.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

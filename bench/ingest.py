@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DB = "tremor_bench"
 
+from bench.benchdb import fresh_database  # noqa: E402
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -33,27 +35,7 @@ def free_port() -> int:
 
 
 def prepare_database() -> None:
-    """Create a fresh benchmark database and migrate it."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-    import psycopg
-    from django.conf import settings
-
-    django.setup()
-    db = settings.DATABASES["default"]
-    with psycopg.connect(
-        host=db["HOST"] or None,
-        port=db["PORT"] or None,
-        user=db["USER"],
-        password=db.get("PASSWORD") or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    env = {**os.environ, "DATABASE_NAME": BENCH_DB}
-    for args in (["migrate", "--verbosity", "0"], ["load_catalog"]):
-        subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+    fresh_database(BENCH_DB)
 
 
 def count_rows() -> int:
