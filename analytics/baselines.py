@@ -49,6 +49,9 @@ class BaselineSettings:
     # baseline at the old level and the incident open for ever.
     max_excluded: timedelta = timedelta(hours=6)
     holdout_days: int = 7  # over-dispersion is judged out of sample on the last days
+    # A past day whose total is outside these bounds of its weekday's median is left out.
+    unusual_day_bounds: tuple[float, float] = (0.7, 1.4)
+    unusual_day_min_total: float = 100.0
 
 
 BASELINE_DEFAULTS = BaselineSettings()
@@ -118,6 +121,27 @@ def _dispersion(values, first_slot, per_day, expected, fitted, settings) -> np.n
     )
 
 
+def _drop_unusual_days(grid: np.ndarray, per_day: int, settings: BaselineSettings) -> None:
+    """Blank out (in place) whole days far from their weekday's typical total: holidays, days
+    of a past outage or of a data gap. One Christmas must not make every Thursday look quiet."""
+    services, cells = grid.shape
+    per_week = per_day * DAYS_PER_WEEK
+    days = grid.reshape(services, cells // per_day, per_day)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        totals = np.nanmean(days, axis=2) * per_day  # a day's total, missing buckets filled in
+        by_weekday = totals.reshape(services, cells // per_week, DAYS_PER_WEEK)
+        weekday = np.nanmedian(by_weekday, axis=1)  # (S, 7)
+        seen = np.sum(~np.isnan(by_weekday), axis=1)
+        any_day = np.nanmedian(totals, axis=1, keepdims=True)
+    # A weekday seen fewer than three times is compared with the median day instead.
+    typical = np.tile(np.where(seen >= 3, weekday, any_day), cells // per_week)
+    low, high = settings.unusual_day_bounds
+    judged = typical >= settings.unusual_day_min_total  # too few reports to tell otherwise
+    unusual = judged & ((totals < low * typical) | (totals > high * typical))
+    days[unusual] = np.nan
+
+
 def fit_baselines(
     counts: np.ndarray,
     first_slot: int,
@@ -148,6 +172,7 @@ def fit_baselines(
     grid[:, first_slot : first_slot + length] = values
     weekly_grid = grid.reshape(services, rows, per_week)
 
+    _drop_unusual_days(grid, per_day, settings)
     weekly_samples = _with_neighbours(weekly_grid)
     weekly = _winsorised_mean(weekly_samples, 1, settings.cap_percentile)
     weekly_n = np.sum(~np.isnan(weekly_samples), axis=1)
