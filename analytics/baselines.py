@@ -121,6 +121,21 @@ def _dispersion(values, first_slot, per_day, expected, fitted, settings) -> np.n
     )
 
 
+def _fill_gaps_from_neighbours(expected: np.ndarray) -> None:
+    """Slots with too few samples (say, the hours of a long incident, left out every day) take
+    the values of the nearest slots around them, circularly, rather than the service's overall
+    level, which at the afternoon peak is far too low."""
+    for row in np.nonzero(np.isnan(expected).any(axis=1))[0]:
+        values = expected[row]
+        known = np.nonzero(~np.isnan(values))[0]
+        if len(known) == 0:
+            continue
+        size = len(values)
+        positions = np.concatenate([known - size, known, known + size])
+        filled = np.interp(np.arange(size), positions, np.tile(values[known], 3))
+        expected[row] = np.where(np.isnan(values), filled, values)
+
+
 def _drop_unusual_days(grid: np.ndarray, per_day: int, settings: BaselineSettings) -> None:
     """Blank out (in place) whole days far from their weekday's typical total: holidays, days
     of a past outage or of a data gap. One Christmas must not make every Thursday look quiet."""
@@ -203,7 +218,11 @@ def fit_baselines(
     with np.errstate(divide="ignore", invalid="ignore"):
         weight = np.where((weekly_n > 0) & (gap > 0), np.clip(1 - noise / gap, 0.0, 1.0), 0.0)
     blended = weight * weekly_0 + (1 - weight) * daily_0
-    expected = np.where(daily_week_n >= 3 * 2, blended, np.nan)  # two days of 3-slot samples
+    enough = 3 * 2  # two days (or weeks) of 3-slot samples
+    expected = np.where(
+        daily_week_n >= enough, blended, np.where(weekly_n >= enough, weekly_0, np.nan)
+    )
+    _fill_gaps_from_neighbours(expected)
     fallback = np.where(np.isnan(overall), 0.0, overall)[:, None]
     expected = np.where(np.isnan(expected) | (history_days[:, None] < 2), fallback, expected)
 
