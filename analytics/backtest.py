@@ -200,7 +200,7 @@ def run_backtest(
         slots = (first_slot + np.arange(position, chunk_end)) % per_week
         expected[position:chunk_end] = fit.expected[0, slots]
         alpha[position:chunk_end] = fit.alpha[0]
-        chunk_levels, chunk_p, _ = assess(
+        chunk_levels, chunk_p, chunk_ratio = assess(
             values[position:chunk_end], expected[position:chunk_end], fit.alpha[0], settings
         )
         levels[position:chunk_end] = chunk_levels

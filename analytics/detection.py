@@ -95,14 +95,30 @@ class Evidence:
     alpha: float = 0.0
     closed: bool = True
     fraction: float = 1.0
+    # (level, probability, ratio) when already computed in bulk by judge_many.
+    verdict: tuple[int, float, float] | None = None
 
     def judged(self, settings: DetectorSettings = DEFAULTS) -> tuple[Level, float, float]:
         """(level, probability, ratio), with the expected count scaled for a filling bucket."""
+        if self.verdict is not None:
+            level, probability, ratio = self.verdict
+            return Level(int(level)), float(probability), float(ratio)
         expected = self.expected
         if not self.closed:
             expected *= min(max(self.fraction, settings.min_partial_fraction), 1.0)
         level, probability, ratio = assess(self.observed, expected, self.alpha, settings)
         return Level(int(level)), float(probability), float(ratio)
+
+
+def judge_many(observed, expected, alpha, closed, fraction, settings: DetectorSettings = DEFAULTS):
+    """Evidence.judged for many buckets at once (one vectorised call instead of one each)."""
+    expected = np.asarray(expected, dtype=float)
+    scale = np.where(
+        np.asarray(closed, dtype=bool),
+        1.0,
+        np.clip(np.asarray(fraction, dtype=float), settings.min_partial_fraction, 1.0),
+    )
+    return assess(observed, expected * scale, alpha, settings)
 
 
 @dataclass(frozen=True)
@@ -147,15 +163,12 @@ def window_evidence(
         return None
     observed = sum(w[1] for w in window)
     expected = sum(w[2] for w in window)
+    ratio = observed / max(expected, settings.expected_floor * len(window))
+    if ratio < settings.window_ratio or observed < settings.window_min_reports:
+        return None  # the cheap guards first: most windows stop here
     # A sum of k buckets with over-dispersion alpha behaves like alpha / k for the sum.
     probability = float(upper_tail(observed, expected, alpha / len(window)))
-    ratio = observed / max(expected, settings.expected_floor * len(window))
-    significant = (
-        probability <= settings.window_probability
-        and ratio >= settings.window_ratio
-        and observed >= settings.window_min_reports
-    )
-    return probability if significant else None
+    return probability if probability <= settings.window_probability else None
 
 
 def _opened(
