@@ -50,7 +50,7 @@ class DetectorSettings:
     # Moderate evidence that persists, judged on the sum of the last `window_buckets` closed
     # buckets: a doubling at 5 reports per bucket is invisible in one bucket, plain in three.
     window_buckets: int = 3
-    window_probability: float = 1e-5
+    window_probability: float = 1e-4
     window_ratio: float = 1.5
     window_min_reports: int = 15
     quiet_buckets_to_resolve: int = 3
@@ -166,8 +166,9 @@ def window_evidence(
     ratio = observed / max(expected, settings.expected_floor * len(window))
     if ratio < settings.window_ratio or observed < settings.window_min_reports:
         return None  # the cheap guards first: most windows stop here
-    # A sum of k buckets with over-dispersion alpha behaves like alpha / k for the sum.
-    probability = float(upper_tail(observed, expected, alpha / len(window)))
+    # Not alpha / k: neighbouring buckets share their baseline's error (they are estimated from
+    # the same neighbouring slots), so summing does not average the over-dispersion away.
+    probability = float(upper_tail(observed, expected, alpha))
     return probability if probability <= settings.window_probability else None
 
 
