@@ -15,7 +15,7 @@ problems" when they pass the loose ones, "no problems" otherwise.
 Incidents: open at once on a bucket at "problems" (including the bucket still filling, whose
 expected count is scaled by how much of it has elapsed, so a large outage is flagged within a
 minute or two), when `persist_buckets` closed buckets in a row are at least "possible", or when
-the sum of the last `window_buckets` closed buckets is significantly above its baseline. An
+the sum of the last 3 or 6 closed buckets is significantly above its baseline. An
 open incident tracks its peak, stays open while buckets are at least "possible", is "recovering"
 once they are back to "no problems", and resolves after `quiet_buckets_to_resolve` such closed
 buckets in a row; its end is the end of the last elevated bucket. A new opening within
@@ -47,9 +47,10 @@ class DetectorSettings:
     possible_ratio: float = 1.5
     expected_floor: float = 0.5  # the ratio never divides by less than this
     persist_buckets: int = 2
-    # Moderate evidence that persists, judged on the sum of the last `window_buckets` closed
-    # buckets: a doubling at 5 reports per bucket is invisible in one bucket, plain in three.
-    window_buckets: int = 3
+    # Moderate evidence that persists, judged on the sum of the last closed buckets (each window
+    # size in turn): a doubling at 5 reports per bucket is invisible in one bucket, plain in three
+    # or six.
+    window_sizes: tuple[int, ...] = (3, 6)
     window_probability: float = 1e-4
     window_ratio: float = 1.5
     window_min_reports: int = 15
@@ -159,8 +160,18 @@ def window_evidence(
 ) -> float | None:
     """The summed window's tail probability if it is significantly and substantially above its
     baseline, else None."""
-    if len(window) < settings.window_buckets:
-        return None
+    best = None
+    for size in settings.window_sizes:
+        if len(window) >= size:
+            probability = _window_probability(window[-size:], alpha, settings)
+            if probability is not None and (best is None or probability < best):
+                best = probability
+    return best
+
+
+def _window_probability(
+    window: tuple[tuple[datetime, int, float], ...], alpha: float, settings: DetectorSettings
+) -> float | None:
     observed = sum(w[1] for w in window)
     expected = sum(w[2] for w in window)
     ratio = observed / max(expected, settings.expected_floor * len(window))
@@ -211,8 +222,13 @@ def advance(
         else:
             streak, streak_start = 0, None
         window = (*window, (evidence.start, evidence.observed, evidence.expected))
-        window = window[-settings.window_buckets :]
-        sustained = window_evidence(window, evidence.alpha, settings)
+        window = window[-max(settings.window_sizes) :]
+        # Buckets of the incident itself must not re-open it: only those after its last
+        # elevated bucket count towards a new opening.
+        fresh = window
+        if tracker.incident is not None:
+            fresh = tuple(w for w in window if w[0] > tracker.incident.last_active_at)
+        sustained = window_evidence(fresh, evidence.alpha, settings)
 
     active = incident is not None and incident.status != "resolved"
     if not active:
@@ -229,8 +245,11 @@ def advance(
             start = evidence.start
             if level < Level.PROBLEMS and persistent:
                 start = streak_start
-            elif level < Level.PROBLEMS:  # the window: from its first bucket above baseline
-                start = next((w[0] for w in window if w[1] > w[2]), window[0][0])
+            elif (
+                level < Level.PROBLEMS
+            ):  # a window: from the first of its last three above baseline
+                recent = window[-min(settings.window_sizes) :]
+                start = next((w[0] for w in recent if w[1] > w[2]), recent[0][0])
                 probability = min(probability, sustained)
             incident = _opened(evidence, start, probability, max(level, Level.POSSIBLE))
             return Tracker(incident, streak, streak_start, window)

@@ -102,3 +102,16 @@ def test_a_filling_bucket_never_counts_as_quiet_or_towards_a_streak():
     tracker = advance(tracker, Evidence(T0 + W, 0, 2.0, closed=False, fraction=0.5), W)
     assert tracker.incident.status == "open" and tracker.incident.quiet_buckets == 0
     assert advance(Tracker(), Evidence(T0, 8, 2.0, closed=False), W).streak == 0
+
+
+def test_an_incidents_own_buckets_do_not_reopen_it_after_it_resolves():
+    history = feed([40, 50, 30, 2, 2, 2, 2, 2, 2], expected=2.0)
+    assert history[5].status == "resolved"
+    assert all(i.status == "resolved" for i in history[5:])
+
+
+def test_a_doubling_at_low_volume_is_found_by_the_window():
+    # 5 expected, 11–12 observed: no single bucket is even "possible"; three together are.
+    history = feed([5, 5, 11, 12, 11, 5], expected=5.0)
+    assert history[2] is None and history[4].status == "open"
+    assert history[4].started_at == T0 + 2 * W
