@@ -3,7 +3,8 @@
 1. Baseline rebuild: 10,000 services × 8 weeks of dense 5-minute counts fitted with the shipped
    `fit_baselines`, in the pipeline's batches of 1,000 (numpy arrays in memory; reading 161
    million bucket values out of PostgreSQL is not part of this figure). Prints time and peak RSS.
-2. Detection pass: a database of its own with 10,000 active services, each with a stored weekly
+2. `backtest` of 60 days of 5-minute buckets (about 17,000 rows).
+3. Detection pass: a database of its own with 10,000 active services, each with a stored weekly
    baseline and a current bucket of reports, then `pipeline.detect_incidents` as the per-minute
    task runs it (the steady state: one closed and one filling bucket per service).
 
@@ -50,6 +51,23 @@ def bench_rebuild() -> None:
     print(
         f"baseline rebuild: {SERVICES} services × {weeks} weeks × {per_day}/day buckets: "
         f"{elapsed:.1f} s (data generation excluded), peak RSS {peak_rss_gib():.2f} GiB"
+    )
+
+
+def bench_backtest() -> None:
+    import pandas as pd
+
+    from analytics.backtest import run_backtest
+
+    rng = np.random.default_rng(5)
+    index = pd.date_range("2026-01-05", periods=60 * 288, freq="5min", tz="UTC")
+    t = np.arange(len(index))
+    series = pd.Series(rng.poisson(10 * (1 + 0.8 * np.sin(2 * np.pi * t / 288))), index=index)
+    started = time.perf_counter()
+    run_backtest(series.astype(float))
+    print(
+        f"backtest: 60 days of 5-minute buckets ({len(index)} rows) in "
+        f"{time.perf_counter() - started:.1f} s"
     )
 
 
@@ -111,5 +129,6 @@ def bench_detection_pass() -> None:
 
 
 if __name__ == "__main__":
+    bench_backtest()
     bench_rebuild()
     bench_detection_pass()
