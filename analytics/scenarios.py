@@ -66,11 +66,6 @@ class Outage:
         return 1.0
 
 
-def outage_factors(outage: Outage, slug: str, moments: list[datetime]) -> np.ndarray:
-    """Outage.factor for many moments (bucket midpoints, say)."""
-    return np.array([outage.factor(slug, m) for m in moments])
-
-
 def daily_rhythm(moment: datetime, utc_offset_hours: float) -> float:
     """Relative activity at `moment` for users at that UTC offset: ~0.2 at night, 1.0 at peak."""
     local = moment + timedelta(hours=utc_offset_hours)
