@@ -89,7 +89,7 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "series_url": f"/api/v1/services/{service.slug}/series",
     }
     simulated = sum(p.simulated for p in points)
-    recent = points[-3:]
+    recent = points[-3:]  # the filling bucket and the two before it: about the last 15 minutes
     open_incident = Incident.objects.unresolved().filter(service=service).first()
     countries, group_members = [], []
     if open_incident is not None:
@@ -101,7 +101,7 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 Service.objects.filter(incidents__group_incident_id=open_incident.group_incident_id)
                 .exclude(pk=service.pk)
                 .distinct()
-            )  # the filling bucket and the two before it: about the last 15 minutes
+            )
     problem_types = list(service.category.problem_types.all())
     context = {
         "service": service,
