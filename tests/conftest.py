@@ -5,6 +5,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
+from analytics.models import Incident
 from reports.catalog import forget_cached_catalog
 from reports.models import Report, Service
 from reports.services import Reporter, submit_report
@@ -58,6 +59,30 @@ def make_reports(service: Service, count: int, *, at: datetime, prefix: str = "r
     """`count` reports from distinct reporters at `at`."""
     for i in range(count):
         make_report(service, at=at, key=hashlib.md5(f"{prefix}-{i}".encode()).hexdigest(), **kw)
+
+
+def make_incident(
+    service: Service,
+    *,
+    started_at: datetime,
+    reports: int,
+    expected: float,
+    peak_reports: int | None = None,
+    ended_at: datetime | None = None,
+) -> Incident:
+    """An incident opened on `reports` vs `expected`, resolved when `ended_at` is given."""
+    return Incident.objects.create(
+        service=service,
+        status="resolved" if ended_at else "open",
+        started_at=started_at,
+        ended_at=ended_at,
+        last_active_at=ended_at or started_at,
+        opened_reports=reports,
+        opened_expected=expected,
+        peak_at=started_at,
+        peak_reports=peak_reports or reports,
+        peak_expected=expected,
+    )
 
 
 def pytest_sessionfinish(session, exitstatus):

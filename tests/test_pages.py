@@ -4,9 +4,8 @@ import pytest
 from django.utils import timezone
 
 from analytics import pipeline
-from analytics.models import Incident
 from reports.models import Comment, Report
-from tests.conftest import make_report, make_reports
+from tests.conftest import make_incident, make_report, make_reports
 
 
 @pytest.fixture
@@ -104,15 +103,8 @@ def test_simulated_data_is_labelled(client, outlook, now):
 
 
 def test_the_incident_evidence_is_on_the_service_page(client, outlook, now):
-    Incident.objects.create(
-        service=outlook,
-        started_at=now - timedelta(minutes=10),
-        last_active_at=now,
-        opened_reports=412,
-        opened_expected=18,
-        peak_at=now,
-        peak_reports=500,
-        peak_expected=18,
+    make_incident(
+        outlook, started_at=now - timedelta(minutes=10), reports=412, expected=18, peak_reports=500
     )
     body = client.get("/services/outlook/").content.decode()
     assert "412 reports vs 18.0 expected (22.9×, p = " in body

@@ -5,7 +5,7 @@ from analytics.binning import refresh_buckets
 from analytics.detection import Level
 from analytics.models import Baseline, GroupIncident, Incident, ServiceStatus
 from reports.models import Service
-from tests.conftest import NOON, make_reports
+from tests.conftest import NOON, make_incident, make_reports
 
 
 def set_baseline(service: Service, expected: float, now) -> None:
@@ -67,17 +67,9 @@ def test_baselines_are_rebuilt_from_history_without_incident_buckets(outlook):
         make_reports(outlook, 4, at=start + timedelta(days=day), prefix=f"d{day}")
     make_reports(outlook, 90, at=NOON - timedelta(days=2), prefix="spike")
     refresh_buckets(start - timedelta(hours=1), NOON)
-    Incident.objects.create(
-        service=outlook,
-        status="resolved",
-        started_at=NOON - timedelta(days=2),
-        ended_at=NOON - timedelta(days=2) + timedelta(minutes=5),
-        last_active_at=NOON - timedelta(days=2),
-        opened_reports=90,
-        opened_expected=4,
-        peak_at=NOON - timedelta(days=2),
-        peak_reports=90,
-        peak_expected=4,
+    spike = NOON - timedelta(days=2)
+    make_incident(
+        outlook, started_at=spike, ended_at=spike + timedelta(minutes=5), reports=90, expected=4
     )
     pipeline.rebuild_baselines(NOON)
     baseline = Baseline.objects.get(service=outlook)

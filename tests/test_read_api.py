@@ -3,8 +3,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from analytics import pipeline
-from analytics.models import Incident
-from tests.conftest import make_reports
+from tests.conftest import make_incident, make_reports
 
 
 def test_the_services_list_has_every_service_with_its_status(client, outlook):
@@ -57,17 +56,13 @@ def test_a_bad_series_window_is_a_400(client, outlook):
 def test_incidents_are_listed_newest_first_with_their_evidence(client, outlook):
     now = timezone.now()
     for hours in (5, 1):
-        Incident.objects.create(
-            service=outlook,
-            status="resolved",
+        make_incident(
+            outlook,
             started_at=now - timedelta(hours=hours),
             ended_at=now - timedelta(hours=hours) + timedelta(minutes=30),
-            last_active_at=now,
-            opened_reports=50,
-            opened_expected=5,
-            peak_at=now,
+            reports=50,
+            expected=5,
             peak_reports=80,
-            peak_expected=5,
         )
     body = client.get("/api/v1/incidents?service=outlook").json()
     assert [r["opened_ratio"] for r in body["results"]] == [10.0, 10.0]
