@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from analytics.models import Baseline, Incident, ServiceBucket, ServiceStatus
+from analytics.models import Baseline, DetectorTuning, Incident, ServiceBucket, ServiceStatus
 
 
 @admin.register(Incident)
@@ -63,3 +63,13 @@ class BaselineAdmin(admin.ModelAdmin):
     @admin.display(description="mean per bucket")
     def typical_per_bucket(self, baseline: Baseline) -> str:
         return f"{sum(baseline.expected) / max(len(baseline.expected), 1):.2f}"
+
+
+@admin.register(DetectorTuning)
+class DetectorTuningAdmin(admin.ModelAdmin):
+    """Per-service overrides of the detector's defaults, validated on save (model.clean)."""
+
+    list_display = ["service", "overrides", "reason", "updated_at"]
+    list_select_related = ["service"]
+    search_fields = ["service__name", "reason"]
+    autocomplete_fields = ["service"]

@@ -60,6 +60,7 @@ class BacktestResult:
     incidents: list[BacktestIncident] = field(default_factory=list)
     levels: np.ndarray | None = None  # per bucket
     expected: np.ndarray | None = None  # per bucket
+    alpha: np.ndarray | None = None  # per bucket: the over-dispersion in force
     probability: np.ndarray | None = None  # per bucket
     index: pd.DatetimeIndex | None = None
 
@@ -242,6 +243,7 @@ def run_backtest(
         incidents=incidents,
         levels=levels,
         expected=expected,
+        alpha=alpha,
         probability=probability,
         index=index,
     )

@@ -40,7 +40,11 @@ class BaselineSettings:
     noise_floor: float = 0.1  # smallest mean assumed when weighing weekly against daily
     cap_percentile: float = 90.0
     level_days: int = 7
+    # Recent days weigh more: a day's weight halves every `level_half_life`, so a level shift is
+    # mostly followed within a day or two instead of creeping in over the whole window.
+    level_half_life: timedelta = timedelta(hours=24)
     level_prior: float = 20.0
+    level_cap: float = 2.0
     level_bounds: tuple[float, float] = (0.5, 2.0)
     daily_days: int = 14
     dispersion_days: int = 14
@@ -136,9 +140,14 @@ def _fill_gaps_from_neighbours(expected: np.ndarray) -> None:
         expected[row] = np.where(np.isnan(values), filled, values)
 
 
-def _drop_unusual_days(grid: np.ndarray, per_day: int, settings: BaselineSettings) -> None:
-    """Blank out (in place) whole days far from their weekday's typical total: holidays, days
-    of a past outage or of a data gap. One Christmas must not make every Thursday look quiet."""
+def _unusual_days(grid: np.ndarray, per_day: int, settings: BaselineSettings) -> np.ndarray:
+    """(S, days) mask of whole days far from their weekday's typical total: holidays, days
+    of a past outage or of a data gap. One Christmas must not make every Thursday look quiet.
+
+    A day is judged against the days around it as well as its weekday: after a level shift,
+    every later day is far from the old weekday median, but not from its neighbours, so it stays
+    (and the level factor does the rest) instead of leaving some weekdays at the old level.
+    """
     services, cells = grid.shape
     per_week = per_day * DAYS_PER_WEEK
     days = grid.reshape(services, cells // per_day, per_day)
@@ -149,12 +158,16 @@ def _drop_unusual_days(grid: np.ndarray, per_day: int, settings: BaselineSetting
         weekday = np.nanmedian(by_weekday, axis=1)  # (S, 7)
         seen = np.sum(~np.isnan(by_weekday), axis=1)
         any_day = np.nanmedian(totals, axis=1, keepdims=True)
-    # A weekday seen fewer than three times is compared with the median day instead.
-    typical = np.tile(np.where(seen >= 3, weekday, any_day), cells // per_week)
+        # A weekday seen fewer than three times is compared with the median day instead.
+        typical = np.tile(np.where(seen >= 3, weekday, any_day), cells // per_week)
+        relative = totals / typical
+        half = DAYS_PER_WEEK // 2
+        padded = np.pad(relative, ((0, 0), (half, half)), constant_values=np.nan)
+        around = np.stack([padded[:, k : k + relative.shape[1]] for k in range(2 * half + 1)])
+        local = np.nanmedian(around, axis=0)  # the level of the surrounding week
     low, high = settings.unusual_day_bounds
     judged = typical >= settings.unusual_day_min_total  # too few reports to tell otherwise
-    unusual = judged & ((totals < low * typical) | (totals > high * typical))
-    days[unusual] = np.nan
+    return judged & ((relative < low * local) | (relative > high * local))
 
 
 def fit_baselines(
@@ -174,6 +187,7 @@ def fit_baselines(
     services, length = counts.shape
     per_week = per_day * DAYS_PER_WEEK
     values = counts.copy()
+    raw = counts  # incidents included: for the level factor
     if excluded is not None:
         values[np.atleast_2d(excluded)] = np.nan
 
@@ -181,13 +195,14 @@ def fit_baselines(
     keep = settings.weeks * per_week
     if length > keep:
         first_slot = (first_slot + length - keep) % per_week
-        values, length = values[:, -keep:], keep
+        values, raw, length = values[:, -keep:], raw[:, -keep:], keep
     rows = (first_slot + length + per_week - 1) // per_week
     grid = np.full((services, rows * per_week), np.nan)
     grid[:, first_slot : first_slot + length] = values
     weekly_grid = grid.reshape(services, rows, per_week)
 
-    _drop_unusual_days(grid, per_day, settings)
+    unusual = _unusual_days(grid, per_day, settings)
+    grid.reshape(services, -1, per_day)[unusual] = np.nan
     weekly_samples = _with_neighbours(weekly_grid)
     weekly = _winsorised_mean(weekly_samples, 1, settings.cap_percentile)
     weekly_n = np.sum(~np.isnan(weekly_samples), axis=1)
@@ -226,12 +241,21 @@ def fit_baselines(
     fallback = np.where(np.isnan(overall), 0.0, overall)[:, None]
     expected = np.where(np.isnan(expected) | (history_days[:, None] < 2), fallback, expected)
 
-    # Level factor: recent actual over what the profile predicts for the same buckets.
+    # Level factor: recent actual over what the profile predicts for the same buckets. Incident
+    # buckets count here too, each capped at `level_cap` times its prediction: leaving them out
+    # would let a level shift, flagged bucket after bucket, hide from the very factor meant to
+    # follow it, and the cap keeps a real outage's pull small. Unusual days (a holiday) do not
+    # count: one quiet day must not lower the next day's baseline.
     predicted = np.tile(expected, (1, rows))[:, first_slot : first_slot + length]
     recent = slice(max(0, length - settings.level_days * per_day), length)
-    seen = ~np.isnan(values[:, recent])
-    actual_sum = np.where(seen, values[:, recent], 0).sum(axis=1)
-    predicted_sum = np.where(seen, predicted[:, recent], 0).sum(axis=1)
+    usual = np.repeat(~unusual, per_day, axis=1)[:, first_slot : first_slot + length]
+    seen = ~np.isnan(raw[:, recent]) & usual[:, recent]
+    capped = np.minimum(raw[:, recent], settings.level_cap * predicted[:, recent] + 1.0)
+    age = np.arange(seen.shape[1])[::-1] / per_day  # in days, 0 for the last bucket
+    half_life = settings.level_half_life / timedelta(days=1)
+    weights = 0.5 ** (age / half_life) if half_life > 0 else np.ones_like(age)
+    actual_sum = (np.where(seen, capped, 0) * weights).sum(axis=1)
+    predicted_sum = (np.where(seen, predicted[:, recent], 0) * weights).sum(axis=1)
     prior = settings.level_prior
     level = np.clip((actual_sum + prior) / (predicted_sum + prior), *settings.level_bounds)
     level = np.where(seen.sum(axis=1) > 0, level, 1.0)

@@ -22,6 +22,7 @@ buckets in a row; its end is the end of the last elevated bucket. A new opening 
 `cooldown_buckets` of the end continues the same incident.
 """
 
+import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -46,20 +47,86 @@ class DetectorSettings:
     possible_min_reports: int = 5
     possible_ratio: float = 1.5
     expected_floor: float = 0.5  # the ratio never divides by less than this
-    persist_buckets: int = 2
-    # Moderate evidence that persists, judged on the sum of the last closed buckets (each window
-    # size in turn): a doubling at 5 reports per bucket is invisible in one bucket, plain in three
-    # or six.
-    window_sizes: tuple[int, ...] = (3, 6)
-    window_probability: float = 1e-4
-    window_ratio: float = 1.5
-    window_min_reports: int = 15
+    # Moderate evidence that persists: one CUSUM per ratio, each accumulating how much better the
+    # closed buckets fit "ratio times the baseline" than the baseline (log-likelihood ratio).
+    onset_ratios: tuple[float, ...] = (2.0, 4.0)
+    onset_threshold: float = 14.0
+    onset_min_reports: int = 15  # summed over the run
+    onset_min_ratio: float = 1.5  # the run's reports over its baseline
+    # The recovery CUSUM weighs "back to the baseline" against "still this many times it": half
+    # the incident's peak ratio, within these bounds.
+    recovery_ratios: tuple[float, float] = (2.0, 4.0)
+    recovery_threshold: float = 2.0
     quiet_buckets_to_resolve: int = 3
     cooldown_buckets: int = 6
     min_partial_fraction: float = 0.2  # a bucket one second old is judged as if 20 % elapsed
 
+    def __post_init__(self) -> None:
+        problems = []
+        for name in ("problems_probability", "possible_probability"):
+            if not 0.0 < getattr(self, name) < 1.0:
+                problems.append(f"{name} must be between 0 and 1")
+        for name in ("problems_ratio", "possible_ratio", "onset_min_ratio"):
+            if getattr(self, name) < 1.0:
+                problems.append(f"{name} must be at least 1")
+        for name in ("problems_min_reports", "possible_min_reports", "onset_min_reports"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name} must be at least 1")
+        for name in ("expected_floor", "onset_threshold", "recovery_threshold"):
+            if getattr(self, name) <= 0.0:
+                problems.append(f"{name} must be positive")
+        if not self.onset_ratios or min(self.onset_ratios) <= 1.0:
+            problems.append("onset_ratios must be one or more ratios above 1")
+        low, high = self.recovery_ratios
+        if not 1.0 < low <= high:
+            problems.append("recovery_ratios must be two ratios above 1, the lower first")
+        if self.quiet_buckets_to_resolve < 1 or self.cooldown_buckets < 0:
+            problems.append(
+                "quiet_buckets_to_resolve must be at least 1, cooldown_buckets 0 or more"
+            )
+        if not 0.0 < self.min_partial_fraction <= 1.0:
+            problems.append("min_partial_fraction must be above 0 and at most 1")
+        if problems:
+            raise ValueError("; ".join(problems))
+
 
 DEFAULTS = DetectorSettings()
+
+
+def tuned(overrides: dict | None, base: DetectorSettings = DEFAULTS) -> DetectorSettings:
+    """`base` with some settings replaced, from JSON-like values (numbers, lists, or strings such
+    as "2.5" or "2,4" from a command line). Raises ValueError with a readable message."""
+    if not overrides:
+        return base
+    if not isinstance(overrides, dict):
+        raise ValueError("detector settings must be an object of name: value")
+    changes = {}
+    for name, value in overrides.items():
+        if name not in DetectorSettings.__dataclass_fields__:
+            raise ValueError(f"unknown detector setting {name!r}")
+        default = getattr(DEFAULTS, name)
+        try:
+            if isinstance(default, tuple):
+                items = value.split(",") if isinstance(value, str) else list(value)
+                changes[name] = tuple(float(item) for item in items)
+                if name == "recovery_ratios" and len(changes[name]) != 2:
+                    raise ValueError
+            elif isinstance(default, int):
+                number = float(value)
+                if isinstance(value, bool) or not number.is_integer():
+                    raise ValueError
+                changes[name] = int(number)
+            else:
+                if isinstance(value, bool):
+                    raise ValueError
+                changes[name] = float(value)
+        except (TypeError, ValueError):
+            kinds = {tuple: "a list of numbers", int: "a whole number", float: "a number"}
+            kind = "two numbers" if name == "recovery_ratios" else kinds[type(default)]
+            raise ValueError(f"{name} must be {kind}, not {value!r}") from None
+        if isinstance(default, float) and not math.isfinite(changes[name]):
+            raise ValueError(f"{name} must be a finite number")
+    return replace(base, **changes)
 
 
 def assess(observed, expected, alpha=0.0, settings: DetectorSettings = DEFAULTS):
@@ -140,47 +207,83 @@ class IncidentState:
 
 
 @dataclass(frozen=True)
+class Run:
+    """One CUSUM: the accumulated log-likelihood ratio and the buckets it has summed."""
+
+    score: float = 0.0
+    start: datetime | None = None  # the first bucket of the run (None while score is 0)
+    observed: int = 0
+    expected: float = 0.0
+    buckets: int = 0
+
+
+@dataclass(frozen=True)
 class Tracker:
     """What the detector remembers about one service between buckets.
 
     `incident` is the open or recovering incident, or the last resolved one while it is within
-    the cool-down (so a re-opening continues it); `streak` counts closed buckets in a row at
-    "possible problems" or worse, starting at `streak_start`.
+    the cool-down (so a re-opening continues it). `onsets` holds one CUSUM per ratio in
+    `onset_ratios` (used while no incident is active); `recovery` is the CUSUM that ends one.
     """
 
     incident: IncidentState | None = None
-    streak: int = 0
-    streak_start: datetime | None = None
-    # The last closed buckets: (start, observed, expected), oldest first.
-    window: tuple[tuple[datetime, int, float], ...] = ()
+    onsets: tuple[Run, ...] = ()
+    recovery: Run = Run()
+
+    def to_json(self) -> dict:
+        def run(r: Run) -> list:
+            start = r.start.isoformat() if r.start else None
+            return [r.score, start, r.observed, r.expected, r.buckets]
+
+        return {"onsets": [run(r) for r in self.onsets], "recovery": run(self.recovery)}
+
+    @classmethod
+    def from_json(cls, data: dict | None, incident: IncidentState | None) -> "Tracker":
+        def run(values: list) -> Run:
+            score, start, observed, expected, buckets = values
+            start = datetime.fromisoformat(start) if start else None
+            return Run(score, start, observed, expected, buckets)
+
+        data = data or {}
+        onsets = tuple(run(v) for v in data.get("onsets", []))
+        recovery = run(data["recovery"]) if "recovery" in data else Run()
+        return cls(incident, onsets, recovery)
 
 
-def window_evidence(
-    window: tuple[tuple[datetime, int, float], ...], alpha: float, settings: DetectorSettings
-) -> float | None:
-    """The summed window's tail probability if it is significantly and substantially above its
-    baseline, else None."""
-    best = None
-    for size in settings.window_sizes:
-        if len(window) >= size:
-            probability = _window_probability(window[-size:], alpha, settings)
-            if probability is not None and (best is None or probability < best):
-                best = probability
-    return best
+def log_likelihood_ratio(observed: float, expected: float, ratio: float, alpha: float) -> float:
+    """log P(observed | mean ratio·expected) − log P(observed | mean expected), negative binomial
+    with the same over-dispersion under both (Poisson when alpha is 0).
+
+    Positive when the count fits "ratio times the baseline" better than the baseline itself.
+    """
+    if alpha < 1e-6:
+        return observed * math.log(ratio) - (ratio - 1.0) * expected
+    size = 1.0 / alpha
+    shrink = (size + expected) / (size + ratio * expected)
+    return size * math.log(shrink) + observed * math.log(ratio * shrink)
 
 
-def _window_probability(
-    window: tuple[tuple[datetime, int, float], ...], alpha: float, settings: DetectorSettings
-) -> float | None:
-    observed = sum(w[1] for w in window)
-    expected = sum(w[2] for w in window)
-    ratio = observed / max(expected, settings.expected_floor * len(window))
-    if ratio < settings.window_ratio or observed < settings.window_min_reports:
-        return None  # the cheap guards first: most windows stop here
-    # Not alpha / k: neighbouring buckets share their baseline's error (they are estimated from
-    # the same neighbouring slots), so summing does not average the over-dispersion away.
-    probability = float(upper_tail(observed, expected, alpha))
-    return probability if probability <= settings.window_probability else None
+def _accumulate(run: Run, llr: float, evidence: Evidence) -> Run:
+    score = run.score + llr
+    if score <= 0.0:
+        return Run()
+    return Run(
+        score=score,
+        start=run.start or evidence.start,
+        observed=run.observed + evidence.observed,
+        expected=run.expected + evidence.expected,
+        buckets=run.buckets + 1,
+    )
+
+
+def _run_alarm(run: Run, alpha: float, settings: DetectorSettings) -> float | None:
+    """The run's tail probability if it crossed the threshold and passes the guards, else None."""
+    if run.score < settings.onset_threshold or run.observed < settings.onset_min_reports:
+        return None
+    ratio = run.observed / max(run.expected, settings.expected_floor * run.buckets)
+    if ratio < settings.onset_min_ratio:
+        return None
+    return float(upper_tail(run.observed, run.expected, alpha))
 
 
 def _opened(
@@ -210,49 +313,48 @@ def advance(
     """Feed one bucket; returns the new tracker.
 
     Closed buckets must be fed once each, in order. The filling bucket may be fed repeatedly: it
-    can open an incident or raise its peak, but never counts towards a streak or as quiet.
+    can open an incident or raise its peak, but never moves a CUSUM.
     """
     level, probability, _ = evidence.judged(settings)
     incident = tracker.incident
-    streak, streak_start, window = tracker.streak, tracker.streak_start, tracker.window
-    sustained = None
-    if evidence.closed:
-        if level >= Level.POSSIBLE:
-            streak, streak_start = streak + 1, streak_start or evidence.start
-        else:
-            streak, streak_start = 0, None
-        window = (*window, (evidence.start, evidence.observed, evidence.expected))
-        window = window[-max(settings.window_sizes) :]
-        # Buckets of the incident itself must not re-open it: only those after its last
-        # elevated bucket count towards a new opening.
-        fresh = window
-        if tracker.incident is not None:
-            fresh = tuple(w for w in window if w[0] > tracker.incident.last_active_at)
-        sustained = window_evidence(fresh, evidence.alpha, settings)
-
+    onsets, recovery = tracker.onsets, tracker.recovery
     active = incident is not None and incident.status != "resolved"
+    expected = max(evidence.expected, settings.expected_floor)
+
     if not active:
-        persistent = evidence.closed and streak >= settings.persist_buckets
-        opens = level == Level.PROBLEMS or persistent or sustained is not None
+        alarm = None
+        if evidence.closed:
+            if len(onsets) != len(settings.onset_ratios):
+                onsets = tuple(Run() for _ in settings.onset_ratios)
+            onsets = tuple(
+                _accumulate(
+                    run,
+                    log_likelihood_ratio(evidence.observed, expected, r, evidence.alpha),
+                    evidence,
+                )
+                for run, r in zip(onsets, settings.onset_ratios, strict=True)
+            )
+            alarms = [
+                (p, run)
+                for run in onsets
+                if (p := _run_alarm(run, evidence.alpha, settings)) is not None
+            ]
+            alarm = min(alarms, key=lambda a: a[0]) if alarms else None
         cooled = incident is not None and incident.ended_at is not None
         if cooled and evidence.start - incident.ended_at > settings.cooldown_buckets * width:
             incident = None  # the cool-down is over: forget it
-        if not opens:
-            return Tracker(incident, streak, streak_start, window)
+        if level < Level.PROBLEMS and alarm is None:
+            return Tracker(incident, onsets, recovery)
         if incident is not None:  # within the cool-down: the same incident goes on
             incident = replace(incident, status="open", ended_at=None, quiet_buckets=0)
         else:
             start = evidence.start
-            if level < Level.PROBLEMS and persistent:
-                start = streak_start
-            elif (
-                level < Level.PROBLEMS
-            ):  # a window: from the first of its last three above baseline
-                recent = window[-min(settings.window_sizes) :]
-                start = next((w[0] for w in recent if w[1] > w[2]), recent[0][0])
-                probability = min(probability, sustained)
+            if alarm is not None:
+                start = min(start, alarm[1].start)
+                probability = min(probability, alarm[0])
             incident = _opened(evidence, start, probability, max(level, Level.POSSIBLE))
-            return Tracker(incident, streak, streak_start, window)
+            return Tracker(incident, (), Run())
+        onsets, recovery = (), Run()
 
     if evidence.observed > incident.peak_reports:
         incident = replace(
@@ -262,24 +364,31 @@ def advance(
             peak_expected=evidence.expected,
             peak_probability=probability,
         )
-    # Still elevated (a filling bucket only counts when it is clearly at "problems").
-    if level == Level.PROBLEMS or (evidence.closed and level == Level.POSSIBLE):
+    if level == Level.PROBLEMS:
+        incident = replace(incident, level=Level.PROBLEMS)
+    if not evidence.closed:
+        if level == Level.PROBLEMS:
+            incident = replace(incident, status="open", quiet_buckets=0)
+        return Tracker(incident, onsets, recovery)
+    # The recovery CUSUM weighs "back to the baseline" against "still recovery_ratio times it";
+    # while it is at zero the outage goes on, and where its last run began is where it ended.
+    peak_ratio = incident.peak_reports / max(incident.peak_expected, settings.expected_floor)
+    low, high = settings.recovery_ratios
+    still = min(max(peak_ratio / 2.0, low), high)
+    llr = log_likelihood_ratio(evidence.observed, expected, still, evidence.alpha)
+    recovery = _accumulate(recovery, -llr, evidence)
+    if recovery.score == 0.0 or level == Level.PROBLEMS:
+        recovery = Run()
+        incident = replace(incident, status="open", last_active_at=evidence.start, quiet_buckets=0)
+        return Tracker(incident, onsets, recovery)
+    quiet = recovery.buckets
+    if recovery.score >= settings.recovery_threshold and quiet >= settings.quiet_buckets_to_resolve:
         incident = replace(
             incident,
-            status="open",
-            last_active_at=evidence.start,
-            quiet_buckets=0,
-            level=max(incident.level, int(level)),
+            status="resolved",
+            quiet_buckets=quiet,
+            ended_at=incident.last_active_at + width,
         )
-    elif evidence.closed:
-        quiet = incident.quiet_buckets + 1
-        if quiet >= settings.quiet_buckets_to_resolve:
-            incident = replace(
-                incident,
-                status="resolved",
-                quiet_buckets=quiet,
-                ended_at=incident.last_active_at + width,
-            )
-        else:
-            incident = replace(incident, status="recovering", quiet_buckets=quiet)
-    return Tracker(incident, streak, streak_start, window)
+        return Tracker(incident, (), Run())
+    incident = replace(incident, status="recovering", quiet_buckets=quiet)
+    return Tracker(incident, onsets, recovery)

@@ -6,9 +6,11 @@ Pages and the read API use these tables only; raw reports are aggregated by the 
 from datetime import datetime
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from analytics.detection import DetectorSettings, tuned
 from reports.models import ProblemType, Service, ServiceGroup
 
 
@@ -103,6 +105,40 @@ class Baseline(models.Model):
         return f"baseline of {self.service_id} (level {self.level:.2f}, alpha {self.alpha:.2f})"
 
 
+class DetectorTuning(models.Model):
+    """Per-service detector settings that differ from the shipped defaults.
+
+    `overrides` maps names of analytics.detection.DetectorSettings to values, e.g.
+    {"problems_min_reports": 30, "onset_threshold": 18}. Try them first with
+    `backtest --set` on the service's exported history.
+    """
+
+    service = models.OneToOneField(
+        Service, on_delete=models.CASCADE, primary_key=True, related_name="detector_tuning"
+    )
+    overrides = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Setting name → value, e.g. {"problems_min_reports": 30}. See the README.',
+    )
+    reason = models.TextField(
+        blank=True, help_text="Why this service needs it (for the next operator)."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"detector tuning of {self.service}"
+
+    def clean(self) -> None:
+        try:
+            tuned(self.overrides)
+        except ValueError as exc:
+            raise ValidationError({"overrides": str(exc)}) from exc
+
+    def settings(self) -> DetectorSettings:
+        return tuned(self.overrides)
+
+
 class Level(models.IntegerChoices):
     OK = 0, "no problems"
     POSSIBLE = 1, "possible problems"
@@ -122,11 +158,8 @@ class ServiceStatus(models.Model):
     probability = models.FloatField(
         default=1.0, help_text="Upper-tail probability, current bucket."
     )
-    # The detector's memory: closed buckets in a row at "possible problems" or worse.
-    streak = models.PositiveSmallIntegerField(default=0)
-    streak_start = models.DateTimeField(null=True, blank=True)
-    # The last closed buckets as [ISO start, observed, expected], for the windowed evidence.
-    recent = models.JSONField(default=list, blank=True)
+    # The detector's memory between runs: its CUSUMs (analytics.detection.Tracker.to_json).
+    memory = models.JSONField(default=dict, blank=True)
     # Closed buckets before this instant have been fed to the incident state machine.
     evaluated_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)

@@ -21,6 +21,7 @@ from analytics.binning import REFRESH_LOCK_ID, RefreshResult, refresh_buckets
 from analytics.models import (
     Baseline,
     CountryBucket,
+    DetectorTuning,
     GroupIncident,
     Incident,
     ServiceBucket,
@@ -183,11 +184,15 @@ def detect_incidents(now: datetime) -> DetectionResult:
     current = floor_bucket(now, width)
     fraction = (now - current) / width
     per_week = int(timedelta(weeks=1) / width)
-    cooldown = detection.DEFAULTS.cooldown_buckets * width
     opened = resolved = 0
     with transaction.atomic():
         _lock()
         services = list(Service.objects.active().values_list("pk", flat=True))
+        tunings = {
+            t.service_id: t.settings()
+            for t in DetectorTuning.objects.filter(service_id__in=services)
+        }
+        cooldown = width * max(s.cooldown_buckets for s in [detection.DEFAULTS, *tunings.values()])
         statuses = {s.service_id: s for s in ServiceStatus.objects.filter(service_id__in=services)}
         earliest = current - MAX_REPLAY_BUCKETS * width
         starts = {
@@ -218,7 +223,9 @@ def detect_incidents(now: datetime) -> DetectionResult:
 
         # Every bucket to judge, for all services, judged in one vectorised call.
         plan: list[tuple[int, datetime, int, float, float, bool]] = []
+        spans: dict[int, slice] = {}  # each service's rows of the plan
         for sid in services:
+            first_row = len(plan)
             expected, alpha = baselines.get(sid, (None, 0.0))
             bucket = starts[sid]
             while bucket <= current:
@@ -234,10 +241,19 @@ def detect_incidents(now: datetime) -> DetectionResult:
                     )
                 )
                 bucket += width
+            spans[sid] = slice(first_row, len(plan))
         columns = list(zip(*plan, strict=True)) if plan else [()] * 6
         levels_all, probabilities, ratios = detection.judge_many(
             columns[2], columns[3], columns[4], columns[5], fraction
         )
+        # Tuned services are judged again with their own settings (few: one call each).
+        for sid, tuned in tunings.items():
+            rows = spans[sid]
+            verdict = detection.judge_many(
+                *(column[rows] for column in columns[2:6]), fraction, tuned
+            )
+            for column, values in zip((levels_all, probabilities, ratios), verdict, strict=True):
+                column[rows] = values
         evidence_by_service: dict[int, list[detection.Evidence]] = {}
         for i, (sid, bucket, observed, expected_value, alpha, closed) in enumerate(plan):
             evidence_by_service.setdefault(sid, []).append(
@@ -256,16 +272,12 @@ def detect_incidents(now: datetime) -> DetectionResult:
         for sid in services:
             row = incidents.get(sid)
             status = statuses.get(sid) or ServiceStatus(service_id=sid)
-            tracker = detection.Tracker(
-                _to_state(row),
-                status.streak,
-                status.streak_start,
-                tuple((datetime.fromisoformat(t), o, e) for t, o, e in status.recent or []),
-            )
+            tracker = detection.Tracker.from_json(status.memory, _to_state(row))
+            service_settings = tunings.get(sid, detection.DEFAULTS)
             levels = []
             for evidence in evidence_by_service[sid]:
                 before = tracker.incident
-                tracker = detection.advance(tracker, evidence, width)
+                tracker = detection.advance(tracker, evidence, width, service_settings)
                 after = tracker.incident
                 levels.append(evidence.judged()[0])
                 if after is not None and after.status != "resolved":
@@ -290,9 +302,7 @@ def detect_incidents(now: datetime) -> DetectionResult:
             status.observed = evidence.observed
             status.expected = evidence.expected
             status.probability = probability
-            status.streak = tracker.streak
-            status.streak_start = tracker.streak_start
-            status.recent = [[t.isoformat(), o, e] for t, o, e in tracker.window]
+            status.memory = tracker.to_json()
             status.evaluated_until = current
             status.updated_at = now
             (changed_statuses if sid in statuses else new_statuses).append(status)
@@ -311,9 +321,7 @@ STATUS_COLUMNS = [
     "observed",
     "expected",
     "probability",
-    "streak",
-    "streak_start",
-    "recent",
+    "memory",
     "evaluated_until",
     "updated_at",
 ]
@@ -335,7 +343,7 @@ def _write_statuses(statuses: list[ServiceStatus]) -> None:
         with cursor.cursor.copy(f"COPY status_update (service_id, {columns}) FROM STDIN") as copy:
             for status in statuses:
                 row = [status.service_id] + [getattr(status, c) for c in STATUS_COLUMNS]
-                row[STATUS_COLUMNS.index("recent") + 1] = json.dumps(status.recent)
+                row[STATUS_COLUMNS.index("memory") + 1] = json.dumps(status.memory)
                 copy.write_row(row)
         assignments = ", ".join(f"{c} = u.{c}" for c in STATUS_COLUMNS)
         cursor.execute(

@@ -32,6 +32,11 @@ def outlook(catalog) -> Service:
     return Service.objects.get(slug="outlook")
 
 
+@pytest.fixture
+def teams(catalog) -> Service:
+    return Service.objects.get(slug="microsoft-teams")
+
+
 def make_report(
     service: Service,
     *,

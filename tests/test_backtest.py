@@ -93,3 +93,37 @@ def test_the_command_prints_incidents_and_levels_and_json(tmp_path, capsys):
     assert result["bucket_minutes"] == 5
     assert "2026-01-13T04:10:00+00:00" in [i["start"] for i in result["incidents"]]
     assert len(result["levels"]["problems"]) >= 5
+
+
+def test_settings_can_be_tried_with_set(tmp_path, capsys):
+    values = daily_series(9)
+    values[8 * 288 + 50 : 8 * 288 + 56] *= 10
+    path = write_series(tmp_path / "s.csv", values)
+    call_command("backtest", str(path), "--json")
+    shipped = json.loads(capsys.readouterr().out)[str(path)]
+    assert shipped["incidents"]
+    # Demanding 500 reports in a bucket and an enormous accumulated evidence silences it.
+    call_command(
+        "backtest",
+        str(path),
+        "--json",
+        "--set",
+        "problems_min_reports=500",
+        "--set",
+        "onset_threshold=1e6",
+    )
+    assert json.loads(capsys.readouterr().out)[str(path)]["incidents"] == []
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        ("onset_threshold", "expected NAME=VALUE"),
+        ("no_such=1", "unknown detector setting"),
+        ("problems_min_reports=many", "must be a whole number"),
+    ],
+)
+def test_bad_settings_are_one_line(tmp_path, option, message):
+    path = write_series(tmp_path / "s.csv", daily_series(2))
+    with pytest.raises(CommandError, match=message):
+        call_command("backtest", str(path), "--set", option)

@@ -50,6 +50,29 @@ def test_growth_is_followed_by_the_level_factor():
     assert fit.expected[0].mean() == pytest.approx(15.0, rel=0.1)
 
 
+def test_a_level_shift_is_mostly_followed_within_three_days():
+    values = np.full(3 * PER_WEEK, 10.0)
+    values[-3 * PER_DAY :] = 15.0
+    fit = fit_baselines(values[None, :], 0, PER_DAY)
+    assert fit.expected[0].mean() > 14.0
+
+
+def test_a_quiet_holiday_does_not_lower_the_next_days_baseline():
+    values = np.full(3 * PER_WEEK, 10.0)
+    values[-PER_DAY:] = 5.0  # yesterday was a holiday
+    fit = fit_baselines(values[None, :], 0, PER_DAY)
+    assert fit.expected[0].mean() == pytest.approx(10.0, rel=0.03)
+
+
+def test_an_outage_in_the_last_hours_pulls_the_level_only_a_little():
+    values = np.full(3 * PER_WEEK, 10.0)
+    values[-36:] = 1000.0  # three hours at 100×, flagged as an incident
+    excluded = np.zeros_like(values, dtype=bool)
+    excluded[-36:] = True
+    fit = fit_baselines(values[None, :], 0, PER_DAY, excluded[None, :])
+    assert 1.0 < fit.level[0] < 1.12
+
+
 def test_a_new_service_with_two_days_uses_its_time_of_day():
     day = np.where(np.arange(PER_DAY) < PER_DAY // 2, 1.0, 9.0)
     history = np.full((1, 4 * PER_WEEK), np.nan)

@@ -2,8 +2,18 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from scipy import stats
 
-from analytics.detection import DEFAULTS, Evidence, Level, Tracker, advance, assess
+from analytics.detection import (
+    DEFAULTS,
+    Evidence,
+    Level,
+    Tracker,
+    advance,
+    assess,
+    log_likelihood_ratio,
+    tuned,
+)
 
 W = timedelta(minutes=5)
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -64,10 +74,13 @@ def test_an_incident_opens_on_the_first_bucket_at_problems_with_its_evidence():
 
 
 def test_moderate_evidence_opens_an_incident_only_when_it_persists():
-    once = feed([2, 9, 2, 2], expected=2.0)  # 9 vs 2: p ≈ 2e-4, "possible"
+    once = feed([2, 9, 2, 2, 2], expected=2.0)  # 9 vs 2: p ≈ 2e-4, "possible"
     assert all(i is None for i in once)
-    twice = feed([2, 9, 9, 2], expected=2.0)
-    assert twice[2].status == "open" and twice[2].started_at == T0 + W
+    # Three in a row: the 4× CUSUM gathers 6.5 per bucket and crosses 14 on the third.
+    thrice = feed([2, 9, 9, 9, 2], expected=2.0)
+    assert thrice[2] is None
+    assert thrice[3].status == "open" and thrice[3].started_at == T0 + W
+    assert thrice[3].level == Level.POSSIBLE
 
 
 def test_it_recovers_then_resolves_after_three_quiet_buckets():
@@ -101,7 +114,7 @@ def test_a_filling_bucket_never_counts_as_quiet_or_towards_a_streak():
     assert tracker.incident.status == "open"
     tracker = advance(tracker, Evidence(T0 + W, 0, 2.0, closed=False, fraction=0.5), W)
     assert tracker.incident.status == "open" and tracker.incident.quiet_buckets == 0
-    assert advance(Tracker(), Evidence(T0, 8, 2.0, closed=False), W).streak == 0
+    assert advance(Tracker(), Evidence(T0, 8, 2.0, closed=False), W).onsets == ()
 
 
 def test_an_incidents_own_buckets_do_not_reopen_it_after_it_resolves():
@@ -110,8 +123,72 @@ def test_an_incidents_own_buckets_do_not_reopen_it_after_it_resolves():
     assert all(i.status == "resolved" for i in history[5:])
 
 
-def test_a_doubling_at_low_volume_is_found_by_the_window():
-    # 5 expected, 11–12 observed: no single bucket is even "possible"; three together are.
-    history = feed([5, 5, 11, 12, 11, 5], expected=5.0)
-    assert history[2] is None and history[4].status == "open"
-    assert history[4].started_at == T0 + 2 * W
+def test_a_doubling_at_low_volume_is_found_by_accumulating_evidence():
+    # 5 expected, 11 observed: no single bucket is even "possible"; the 2× CUSUM gains 2.6 per
+    # bucket and crosses 14 on the sixth.
+    history = feed([5, 5] + [11] * 8, expected=5.0)
+    assert all(i is None for i in history[:7])
+    assert history[7].status == "open" and history[7].started_at == T0 + 2 * W
+
+
+def test_a_modest_rise_at_high_volume_is_drift_not_an_outage():
+    history = feed([1300] * 48, expected=1000.0)  # +30 % for four hours
+    assert all(i is None for i in history)
+
+
+def test_the_log_likelihood_ratio_is_the_count_models():
+    for alpha in (0.0, 0.05):
+        for observed, expected in ((0, 3.0), (7, 3.0), (2500, 1000.0)):
+            if alpha == 0.0:
+                high = stats.poisson.logpmf(observed, 2 * expected)
+                low = stats.poisson.logpmf(observed, expected)
+            else:
+                size = 1 / alpha
+                high = stats.nbinom.logpmf(observed, size, size / (size + 2 * expected))
+                low = stats.nbinom.logpmf(observed, size, size / (size + expected))
+            assert log_likelihood_ratio(observed, expected, 2.0, alpha) == pytest.approx(
+                high - low, rel=1e-9, abs=1e-9
+            )
+
+
+def test_a_big_outage_ends_when_its_tail_falls_below_twice_the_baseline():
+    # 100× for three buckets, then a tail at 3× and 1.6×: the tail at 3× is still the outage,
+    # the tail at 1.6× is not (the recovery test compares with 4× for an outage this large).
+    history = feed([10, 1000, 1000, 1000, 30, 30, 16, 16, 16, 16, 16], expected=10.0)
+    resolved = next(i for i in history if i is not None and i.status == "resolved")
+    assert resolved.ended_at == T0 + 6 * W
+
+
+def test_a_two_fold_outage_stays_open_while_it_lasts():
+    history = feed([100] * 3 + [200] * 20 + [100] * 6, expected=100.0)
+    opened = [i for i in history[3:23] if i is not None]
+    assert opened and all(i.status == "open" for i in history[8:23])
+    assert history[-1].status == "resolved" and history[-1].ended_at == T0 + 23 * W
+
+
+def test_the_tracker_survives_a_round_trip_through_json():
+    tracker = Tracker()
+    for i, observed in enumerate([2, 9, 9]):
+        tracker = advance(tracker, Evidence(T0 + i * W, observed, 2.0), W)
+    assert tracker.onsets[1].score > 0
+    assert Tracker.from_json(tracker.to_json(), tracker.incident) == tracker
+
+
+def test_settings_can_be_tuned_from_strings_and_bad_values_are_refused():
+    settings = tuned({"onset_threshold": "20", "onset_ratios": "2,8", "problems_min_reports": 25})
+    assert (settings.onset_threshold, settings.onset_ratios) == (20.0, (2.0, 8.0))
+    assert (
+        settings.problems_min_reports == 25 and settings.problems_ratio == DEFAULTS.problems_ratio
+    )
+    assert tuned({}) is DEFAULTS
+    for bad, message in (
+        ({"no_such_setting": 1}, "unknown detector setting"),
+        ({"problems_min_reports": 2.5}, "must be a whole number"),
+        ({"problems_probability": 2}, "between 0 and 1"),
+        ({"onset_ratios": "two"}, "a list of numbers"),
+        ({"recovery_ratios": [3]}, "two numbers"),
+        ({"expected_floor": "nan"}, "finite"),
+        ({"possible_ratio": True}, "must be a number"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            tuned(bad)

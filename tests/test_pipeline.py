@@ -1,9 +1,12 @@
 from datetime import timedelta
 
+import pytest
+from django.core.exceptions import ValidationError
+
 from analytics import pipeline
 from analytics.binning import refresh_buckets
 from analytics.detection import Level
-from analytics.models import Baseline, GroupIncident, Incident, ServiceStatus
+from analytics.models import Baseline, DetectorTuning, GroupIncident, Incident, ServiceStatus
 from reports.models import Service
 from tests.conftest import NOON, make_incident, make_reports
 
@@ -35,6 +38,27 @@ def test_a_spike_opens_an_incident_while_its_bucket_is_still_filling(outlook):
     assert (incident.opened_reports, incident.opened_expected) == (40, 3.0)
     status = ServiceStatus.objects.get(service=outlook)
     assert (status.level, status.since) == (Level.PROBLEMS, NOON)
+
+
+def test_a_tuned_service_is_judged_with_its_own_settings(outlook, teams):
+    for service in (outlook, teams):
+        set_baseline(service, 3.0, NOON)
+    DetectorTuning.objects.create(
+        service=outlook, overrides={"problems_min_reports": 100, "onset_threshold": 1e6}
+    )
+    run_at(NOON - timedelta(minutes=1))
+    make_reports(outlook, 40, at=NOON + timedelta(minutes=1))
+    make_reports(teams, 40, at=NOON + timedelta(minutes=1), prefix="t")
+    for minute in range(2, 20):
+        run_at(NOON + timedelta(minutes=minute))
+    assert list(Incident.objects.values_list("service__slug", flat=True)) == ["microsoft-teams"]
+
+
+def test_a_tuning_with_a_bad_setting_is_refused_with_a_field_error(outlook):
+    tuning = DetectorTuning(service=outlook, overrides={"problems_ratio": 0.5})
+    with pytest.raises(ValidationError) as error:
+        tuning.full_clean()
+    assert "problems_ratio must be at least 1" in str(error.value.message_dict["overrides"])
 
 
 def test_running_every_minute_does_not_open_a_second_incident_or_count_quiet_twice(outlook):
@@ -84,13 +108,15 @@ def test_a_service_without_history_gets_a_zero_baseline(outlook):
 
 
 def test_a_doubling_that_persists_opens_an_incident_across_runs(outlook):
-    # 5 expected per bucket: 12 is ordinary on its own (p ≈ 0.005); three in a row are not.
+    # 5 expected per bucket: 13 is unremarkable on its own (p ≈ 0.002); four in a row are not.
     set_baseline(outlook, 5.0, NOON)
     run_at(NOON - timedelta(minutes=1))
-    for i in range(3):
-        make_reports(outlook, 12, at=NOON + timedelta(minutes=5 * i + 1), prefix=f"b{i}")
-        run_at(NOON + timedelta(minutes=5 * i + 2))
-    run_at(NOON + timedelta(minutes=16))
+    for i in range(4):
+        bucket = NOON + timedelta(minutes=5 * i)
+        make_reports(outlook, 13, at=bucket + timedelta(minutes=4), prefix=f"b{i}")
+        run_at(bucket + timedelta(minutes=4, seconds=30))  # near the end: no partial-bucket alarm
+        assert not Incident.objects.exists()
+    run_at(NOON + timedelta(minutes=21))
     incident = Incident.objects.get(service=outlook)
     assert incident.status == "open" and incident.started_at == NOON
     assert incident.opened_probability < 1e-3

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from analytics.backtest import BacktestError, BacktestResult, read_series, run_backtest
-from analytics.detection import Level
+from analytics.detection import Level, tuned
 
 
 def bucket_ranges(
@@ -31,7 +31,8 @@ def _time(moment: datetime | None) -> str:
 class Command(BaseCommand):
     help = (
         "Backtest the detector on CSV series of counts at a fixed bucket width, causally, with the "
-        "shipped defaults. Prints incidents and the buckets at each level (or JSON with --json)."
+        "shipped defaults (or some changed with --set). Prints incidents and the buckets at each "
+        "level (or JSON with --json)."
     )
 
     def add_arguments(self, parser) -> None:
@@ -39,13 +40,30 @@ class Command(BaseCommand):
         parser.add_argument("--timestamp-column", default="timestamp")
         parser.add_argument("--value-column", default="value")
         parser.add_argument("--json", action="store_true", help="one JSON object keyed by path")
+        parser.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="change one detector setting, e.g. --set onset_threshold=18 (repeatable)",
+        )
 
     def handle(self, *args, files: list[Path], **opts) -> None:
+        overrides = {}
+        for item in opts["set"]:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise CommandError(f"--set {item}: expected NAME=VALUE")
+            overrides[name.strip()] = value.strip()
+        try:
+            settings = tuned(overrides)
+        except ValueError as exc:
+            raise CommandError(f"--set: {exc}") from exc
         results: dict[str, BacktestResult] = {}
         for path in files:
             try:
                 series = read_series(path, opts["timestamp_column"], opts["value_column"])
-                results[str(path)] = run_backtest(series)
+                results[str(path)] = run_backtest(series, settings)
             except BacktestError as exc:
                 raise CommandError(str(exc)) from exc
         if opts["json"]:
