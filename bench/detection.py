@@ -59,6 +59,7 @@ class Injected:
     window_end: int  # first bucket after the outage and its tail
     magnitude: float
     plateau_expected: float  # expected reports per bucket at the plateau (over the onset)
+    ramp_minutes: int = 0  # 0 for a step onset
 
 
 def make_series(seed: int, tier: str, with_outages: bool):
@@ -116,7 +117,16 @@ def make_series(seed: int, tier: str, with_outages: bool):
             true_end = onset + (int(doubled[-1]) + 1 if len(doubled) else 1)
             window_end = onset + (int(elevated[-1]) + 1 if len(elevated) else 1)
             plateau_expected = float(base[onset] * magnitude)
-            injected.append(Injected(onset, true_end, window_end, magnitude, plateau_expected))
+            injected.append(
+                Injected(
+                    onset,
+                    true_end,
+                    window_end,
+                    magnitude,
+                    plateau_expected,
+                    int(ramp.total_seconds() // 60),
+                )
+            )
     alpha = float(rng.uniform(0.0, 0.08))
     mean = base * multiplier
     if alpha > 0:
@@ -181,6 +191,7 @@ def main() -> None:
 
     found = defaultdict(list)
     delays = defaultdict(list)
+    delays_by_onset = defaultdict(list)
     end_errors = []
     false_by_tier = defaultdict(int)
     clean_by_tier = defaultdict(int)
@@ -199,6 +210,7 @@ def main() -> None:
             found[(tier, band)].append(hit)
             if hit:
                 delays[(tier, band)].append(delay)
+                delays_by_onset[(band, out.ramp_minutes)].append(delay)
                 end_errors.append(end_error)
 
     print(
@@ -230,6 +242,14 @@ def main() -> None:
         f"detection delay: median {pct(all_delays, 50):.1f}, p90 {pct(all_delays, 90):.1f} "
         f"buckets (targets <= 1 and <= 2)"
     )
+    print("detection delay by onset (buckets, p50 / p90 / outages):")
+    for band in ("2-3x", "3-10x", ">=10x"):
+        cells = []
+        for ramp in (0, 10, 20):
+            d = delays_by_onset.get((band, ramp), [])
+            name = "step" if ramp == 0 else f"{ramp}-min ramp"
+            cells.append(f"{name} {pct(d, 50):.0f} / {pct(d, 90):.0f} / {len(d)}")
+        print(f"  {band:<7}" + ";  ".join(cells))
     print(
         f"outages below the minimum count (not in the targets): {below_minimum[0]}, "
         f"found {below_minimum[1]}"
