@@ -1,8 +1,13 @@
 from django.urls import path
+from django.views.generic import TemplateView
 
 from analytics import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("services/<slug:slug>/", views.service_detail, name="service-detail"),
+    path("groups/<slug:slug>/", views.group_detail, name="group-detail"),
+    path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
+    path("about/", TemplateView.as_view(template_name="about.html"), name="about"),
+    path("privacy/", TemplateView.as_view(template_name="privacy.html"), name="privacy"),
 ]

@@ -1,4 +1,7 @@
-"""Public pages: the home page and a service's page. They read buckets, statuses and incidents."""
+"""Public pages: home, service, group, incident, about and privacy.
+
+They read buckets, baselines, statuses and incidents only (never raw reports).
+"""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -8,9 +11,11 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from analytics.detection import Level
-from analytics.models import Incident
+from analytics.models import GroupIncident, Incident
 from analytics.series import (
     LEVEL_SLUGS,
+    SeriesPoint,
+    group_series,
     hourly_sparklines,
     problem_shares,
     service_series,
@@ -19,7 +24,7 @@ from analytics.series import (
 from analytics.timeutils import bucket_width
 from reports.forms import ReportForm
 from reports.geo import country_name
-from reports.models import Comment, Service
+from reports.models import Comment, Service, ServiceGroup
 
 
 @dataclass(frozen=True)
@@ -42,9 +47,29 @@ def sparkline_points(values: list[int], width: int = 96, height: int = 24) -> st
     )
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
-    services = list(Service.objects.active().select_related("category", "group", "status"))
+def chart_payload(
+    points: list[SeriesPoint], incidents=(), series_url: str | None = None, hours: int = 24
+) -> dict:
+    """What static/js/service-chart.js draws: times, reports, baseline and incident bands."""
+    return {
+        "t": [int(p.start.timestamp()) for p in points],
+        "reports": [p.reports for p in points],
+        "expected": [round(p.expected, 2) for p in points],
+        "bands": [
+            [
+                int(i.started_at.timestamp()),
+                int(i.ended_at.timestamp()) if i.ended_at else None,
+            ]
+            for i in incidents
+        ],
+        "bucket_minutes": int(bucket_width().total_seconds() // 60),
+        "series_url": series_url,
+        "hours": hours,
+    }
+
+
+def service_rows(services: list[Service], now: datetime) -> list[ServiceRow]:
+    """Cards for services (status and sparkline), troubled first, then by reports in 24 h."""
     lines = hourly_sparklines([s.pk for s in services], now)
     rows = []
     for service in services:
@@ -62,6 +87,13 @@ def home(request: HttpRequest) -> HttpResponse:
             )
         )
     rows.sort(key=lambda r: (-r.level, -r.reports_24h, r.service.name))
+    return rows
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    services = list(Service.objects.active().select_related("category", "group", "status"))
+    rows = service_rows(services, now)
     return render(
         request,
         "analytics/home.html",
@@ -81,13 +113,14 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     start = now - timedelta(hours=24)
     status = status_for(service)
     points = service_series(service, start, now)
-    chart = {
-        "t": [int(p.start.timestamp()) for p in points],
-        "reports": [p.reports for p in points],
-        "expected": [round(p.expected, 2) for p in points],
-        "bucket_minutes": int(bucket_width().total_seconds() // 60),
-        "series_url": f"/api/v1/services/{service.slug}/series",
-    }
+    incidents = list(
+        Incident.objects.filter(service=service, started_at__gte=now - timedelta(days=30))[:10]
+    )
+    chart = chart_payload(
+        points,
+        [i for i in incidents if i.ended_at is None or i.ended_at > start],
+        f"/api/v1/services/{service.slug}/series",
+    )
     simulated = sum(p.simulated for p in points)
     recent = points[-3:]  # the filling bucket and the two before it: about the last 15 minutes
     open_incident = Incident.objects.unresolved().filter(service=service).first()
@@ -114,9 +147,7 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "problems_day": problem_shares(service, problem_types, start, now),
         "problem_types": problem_types,
         "comments": Comment.objects.filter(service=service, is_visible=True)[:20],
-        "incidents": Incident.objects.filter(
-            service=service, started_at__gte=now - timedelta(days=30)
-        )[:10],
+        "incidents": incidents,
         "open_incident": open_incident,
         "incident_countries": countries,
         "group_members": group_members,
@@ -134,3 +165,61 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "now": now,
     }
     return render(request, "analytics/service.html", context)
+
+
+def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    group = get_object_or_404(ServiceGroup, slug=slug)
+    now = timezone.now()
+    start = now - timedelta(hours=24)
+    services = list(
+        Service.objects.active().filter(group=group).select_related("category", "group", "status")
+    )
+    rows = service_rows(services, now)
+    points = group_series([s.pk for s in services], start, now)
+    incidents = list(
+        GroupIncident.objects.filter(group=group, started_at__gte=now - timedelta(days=30))
+        .prefetch_related("incidents__service")
+        .order_by("-started_at")[:20]
+    )
+    context = {
+        "group": group,
+        "rows": rows,
+        "troubled": sum(1 for r in rows if r.level > Level.OK),
+        "chart": chart_payload(
+            points, [i for i in incidents if i.ended_at is None or i.ended_at > start]
+        ),
+        "reports_24h": sum(p.reports for p in points),
+        "incidents": incidents,
+        "now": now,
+    }
+    return render(request, "analytics/group.html", context)
+
+
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_object_or_404(
+        Incident.objects.select_related("service", "service__group", "group_incident"), pk=pk
+    )
+    now = timezone.now()
+    # The chart: two hours either side of the incident (up to now while it is unresolved).
+    start = incident.started_at - timedelta(hours=2)
+    end = min(now, (incident.ended_at or now) + timedelta(hours=2))
+    points = service_series(incident.service, start, end)
+    related = []
+    if incident.group_incident_id:
+        related = list(
+            Incident.objects.filter(group_incident_id=incident.group_incident_id)
+            .exclude(pk=incident.pk)
+            .select_related("service")
+            .order_by("started_at")
+        )
+    countries = [(country_name(c["country"]), round(100 * c["share"])) for c in incident.countries]
+    context = {
+        "incident": incident,
+        "service": incident.service,
+        "chart": chart_payload(points, [incident]),
+        "reports_total": sum(p.reports for p in points if p.start >= incident.started_at),
+        "related": related,
+        "countries": countries,
+        "now": now,
+    }
+    return render(request, "analytics/incident.html", context)

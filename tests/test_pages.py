@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from analytics import pipeline
+from analytics.models import GroupIncident
 from reports.models import Comment, Report
 from tests.conftest import make_incident, make_report, make_reports
 
@@ -108,3 +109,94 @@ def test_the_incident_evidence_is_on_the_service_page(client, outlook, now):
     )
     body = client.get("/services/outlook/").content.decode()
     assert "412 reports vs 18.0 expected (22.9×, p = " in body
+
+
+def test_times_are_marked_up_for_the_visitors_time_zone_with_utc_in_the_title(client, outlook, now):
+    make_reports(outlook, 30, at=now)
+    pipeline.refresh_analytics(now)
+    body = client.get("/services/outlook/").content.decode()
+    assert 'data-local="time" title="' in body and " UTC</time>" in body
+    assert "js/local-time.js" in body
+
+
+def test_the_group_page_shows_members_a_combined_chart_and_group_incidents(client, outlook, now):
+    make_reports(outlook, 30, at=now)
+    pipeline.refresh_analytics(now)
+    teams = outlook.group.services.get(slug="microsoft-teams")
+    make_reports(teams, 25, at=now, prefix="t")
+    pipeline.refresh_analytics(now + timedelta(seconds=30))
+    response = client.get(f"/groups/{outlook.group.slug}/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Outlook" in body and "Microsoft Teams" in body
+    assert "show problems" in body
+    assert sum(response.context["chart"]["reports"]) == 55
+    assert response.context["incidents"], "Outlook and Teams together make a group incident"
+    assert "/incidents/" in body
+
+
+def test_the_group_page_runs_a_fixed_number_of_queries(
+    client, outlook, now, django_assert_num_queries
+):
+    teams = outlook.group.services.get(slug="microsoft-teams")
+    for hours_ago in (5, 2):  # two group incidents of two services each
+        moment = now - timedelta(hours=hours_ago)
+        end = moment + timedelta(minutes=30)
+        group_incident = GroupIncident.objects.create(
+            group=outlook.group, started_at=moment, ended_at=end
+        )
+        for service in (outlook, teams):
+            incident = make_incident(
+                service, started_at=moment, ended_at=end, reports=40, expected=3
+            )
+            incident.group_incident = group_incident
+            incident.save()
+    # group, services, sparklines, buckets, baselines, group incidents + their incidents/services
+    with django_assert_num_queries(8):
+        client.get(f"/groups/{outlook.group.slug}/")
+
+
+def test_an_unknown_group_or_incident_is_a_404(client, catalog):
+    assert client.get("/groups/nope/").status_code == 404
+    assert client.get("/incidents/999999/").status_code == 404
+
+
+def test_the_incident_page_shows_its_timeline_evidence_and_chart(client, outlook, now):
+    start = now - timedelta(hours=3)
+    incident = make_incident(
+        outlook,
+        started_at=start,
+        ended_at=start + timedelta(minutes=45),
+        reports=412,
+        expected=18.0,
+        peak_reports=900,
+    )
+    incident.countries = [{"country": "US", "share": 0.7, "excess": 300}]
+    incident.save()
+    response = client.get(f"/incidents/{incident.pk}/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Started" in body and "Peak" in body and "Resolved" in body
+    assert "412 reports in 5 minutes against 18.0 expected (22.9×" in body
+    assert "United States: 70 %" in body
+    chart = response.context["chart"]
+    assert chart["bands"] == [
+        [int(start.timestamp()), int((start + timedelta(minutes=45)).timestamp())]
+    ]
+    # Two hours either side of the incident, in 5-minute buckets.
+    assert 55 <= len(chart["t"]) <= 58
+
+
+def test_the_incident_page_runs_a_fixed_number_of_queries(
+    client, outlook, now, django_assert_num_queries
+):
+    incident = make_incident(outlook, started_at=now - timedelta(hours=1), reports=40, expected=3)
+    with django_assert_num_queries(3):
+        client.get(f"/incidents/{incident.pk}/")
+
+
+def test_the_about_and_privacy_pages_say_how_and_what(client, db):
+    about = client.get("/about/").content.decode()
+    assert "How reports become a status" in about and "Possible problems" in about
+    privacy = client.get("/privacy/").content.decode()
+    assert "Your internet address itself is never stored" in privacy

@@ -1,20 +1,36 @@
-// Draws the service page's 24-hour chart (reports per bucket against the baseline) with uPlot,
-// from the data embedded in the page, and refreshes it from the series API every minute.
+// Draws a report chart (reports per bucket against the baseline) with uPlot from the data
+// embedded in the page (#chart-data), shades incident periods, and, when the data names a series
+// URL, refreshes every minute and switches between 24 hours and 7 days. Times are shown in the
+// visitor's time zone. "Show as a table" renders the same numbers as an HTML table.
 (function () {
   "use strict";
   var holder = document.getElementById("chart");
   var source = document.getElementById("chart-data");
   if (!holder || !source || typeof uPlot === "undefined") return;
   var data = JSON.parse(source.textContent);
+  var hours = data.hours || 24;
   var styles = getComputedStyle(document.documentElement);
   var color = function (name) { return styles.getPropertyValue(name).trim(); };
+  var bands = data.bands || [];  // [[start, end or null], ...] in epoch seconds
+
+  function shadeIncidents(u) {
+    var ctx = u.ctx;
+    ctx.save();
+    ctx.fillStyle = color("--band");
+    bands.forEach(function (band) {
+      var left = u.valToPos(band[0], "x", true);
+      var right = u.valToPos(band[1] || u.scales.x.max, "x", true);
+      left = Math.max(left, u.bbox.left);
+      right = Math.min(right, u.bbox.left + u.bbox.width);
+      if (right > left) ctx.fillRect(left, u.bbox.top, right - left, u.bbox.height);
+    });
+    ctx.restore();
+  }
 
   function options(width) {
     return {
       width: width,
       height: 260,
-      // Tremor shows UTC everywhere (the page says so); the browser's zone comes with issue 4.
-      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(5, max * 1.1)]; } } },
       axes: [
         { stroke: color("--muted"), grid: { stroke: color("--border") } },
@@ -22,21 +38,45 @@
       ],
       series: [
         {},
-        { label: "Reports", stroke: color("--problems"), fill: "rgba(207,34,46,0.12)", width: 2 },
+        { label: "Reports", stroke: color("--problems"), fill: color("--fill"), width: 2 },
         { label: "Typical", stroke: color("--muted"), dash: [6, 4], width: 1.5 },
       ],
+      hooks: { drawClear: [shadeIncidents] },
     };
   }
 
   var plot = new uPlot(options(holder.clientWidth || 600), [data.t, data.reports, data.expected], holder);
   window.tremorChart = plot;
-
   window.addEventListener("resize", function () {
     plot.setSize({ width: holder.clientWidth || 600, height: 260 });
   });
 
+  var tableBox = document.getElementById("chart-table");
+  var tableButton = document.getElementById("chart-table-button");
+  function renderTable() {
+    if (!tableBox || tableBox.hidden) return;
+    var when = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+    var rows = plot.data[0].map(function (t, i) {
+      return "<tr><td>" + when.format(new Date(t * 1000)) + "</td><td>" + plot.data[1][i] +
+        "</td><td>" + plot.data[2][i] + "</td></tr>";
+    });
+    tableBox.innerHTML = "<table class=\"incidents\"><thead><tr><th scope=\"col\">Interval start</th>" +
+      "<th scope=\"col\">Reports</th><th scope=\"col\">Typical</th></tr></thead><tbody>" +
+      rows.join("") + "</tbody></table>";
+  }
+  if (tableBox && tableButton) {
+    tableButton.hidden = false;
+    tableButton.addEventListener("click", function () {
+      tableBox.hidden = !tableBox.hidden;
+      tableButton.setAttribute("aria-expanded", String(!tableBox.hidden));
+      tableButton.textContent = tableBox.hidden ? "Show as a table" : "Hide the table";
+      renderTable();
+    });
+  }
+
+  if (!data.series_url) return;
   function refresh() {
-    fetch(data.series_url, { headers: { Accept: "application/json" } })
+    fetch(data.series_url + "?hours=" + hours, { headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (body) {
         if (!body) return;
@@ -47,8 +87,18 @@
           expected.push(Math.round(p.expected * 100) / 100);
         });
         plot.setData([t, reports, expected]);
+        renderTable();
       })
       .catch(function () { /* keep the last drawn data when offline */ });
   }
+  document.querySelectorAll("[data-chart-hours]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      hours = Number(button.getAttribute("data-chart-hours"));
+      document.querySelectorAll("[data-chart-hours]").forEach(function (b) {
+        b.setAttribute("aria-pressed", String(b === button));
+      });
+      refresh();
+    });
+  });
   setInterval(refresh, 60000);
 })();
