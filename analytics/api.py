@@ -89,6 +89,7 @@ def _services():
     parameters=[
         OpenApiParameter("category", str, description="Category slug"),
         OpenApiParameter("group", str, description="Group slug"),
+        OpenApiParameter("search", str, description="Part of a name, slug or alias"),
     ],
     summary="Services with their current status",
 )
@@ -102,6 +103,8 @@ class ServiceListAPI(ListAPIView):
             services = services.filter(category__slug=category)
         if group := self.request.query_params.get("group"):
             services = services.filter(group__slug=group)
+        if search := self.request.query_params.get("search", "").strip()[:100]:
+            services = services.search(search)
         return services
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from analytics.detection import Level
@@ -24,7 +24,7 @@ from analytics.series import (
 from analytics.timeutils import bucket_width
 from reports.forms import ReportForm
 from reports.geo import country_name
-from reports.models import Comment, Service, ServiceGroup
+from reports.models import Category, Comment, Service, ServiceGroup
 
 
 @dataclass(frozen=True)
@@ -100,9 +100,39 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "troubled": [r for r in rows if r.level > Level.OK],
+            "most_reported": sorted(
+                (r for r in rows if r.reports_24h), key=lambda r: -r.reports_24h
+            )[:8],
+            "categories": sorted({s.category for s in services}, key=lambda c: c.name),
+            "groups": sorted({s.group for s in services if s.group}, key=lambda g: g.name),
             "now": now,
         },
     )
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """Services by name or alias; one match goes straight to its page."""
+    text = request.GET.get("q", "").strip()[:100]
+    if not text:
+        return redirect("home")
+    matches = list(
+        Service.objects.active().search(text).select_related("category", "group", "status")[:50]
+    )
+    if len(matches) == 1 or (matches and matches[0].name.lower() == text.lower()):
+        return redirect("service-detail", slug=matches[0].slug)
+    rows = service_rows(matches, timezone.now()) if matches else []
+    return render(request, "analytics/search.html", {"query": text, "rows": rows})
+
+
+def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    category = get_object_or_404(Category, slug=slug)
+    services = list(
+        Service.objects.active()
+        .filter(category=category)
+        .select_related("category", "group", "status")
+    )
+    rows = service_rows(services, timezone.now())
+    return render(request, "analytics/category.html", {"category": category, "rows": rows})
 
 
 def service_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, CharField, F, Func, IntegerField, Q, Value, When
 
 
 class ServiceGroup(models.Model):
@@ -56,6 +56,29 @@ class ProblemType(models.Model):
 class ServiceQuerySet(models.QuerySet):
     def active(self) -> "ServiceQuerySet":
         return self.filter(is_active=True)
+
+    def search(self, text: str) -> "ServiceQuerySet":
+        """Services whose name, slug or an alias contains `text` (any case): names starting
+        with it first, then the others, each alphabetically."""
+        text = text.strip()
+        aliases = Func(
+            F("aliases"), Value(" "), function="array_to_string", output_field=CharField()
+        )
+        return (
+            self.annotate(alias_text=aliases)
+            .filter(
+                Q(name__icontains=text) | Q(slug__icontains=text) | Q(alias_text__icontains=text)
+            )
+            .annotate(
+                rank=Case(
+                    When(name__iexact=text, then=Value(0)),
+                    When(name__istartswith=text, then=Value(1)),
+                    default=Value(2),
+                    output_field=IntegerField(),
+                )
+            )
+            .order_by("rank", "name")
+        )
 
 
 class Service(models.Model):

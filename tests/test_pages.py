@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from analytics import pipeline
+from analytics.binning import refresh_buckets
 from analytics.models import GroupIncident
 from reports.models import Comment, Report
 from tests.conftest import make_incident, make_report, make_reports
@@ -200,3 +201,33 @@ def test_the_about_and_privacy_pages_say_how_and_what(client, db):
     assert "How reports become a status" in about and "Possible problems" in about
     privacy = client.get("/privacy/").content.decode()
     assert "Your internet address itself is never stored" in privacy
+
+
+def test_search_finds_services_by_name_and_alias_and_one_match_opens_it(client, outlook):
+    response = client.get("/search/", {"q": "hotmail"})  # an alias of Outlook
+    assert response.status_code == 302 and response["Location"] == "/services/outlook/"
+    response = client.get("/search/", {"q": "microsoft"})
+    names = [row.service.name for row in response.context["rows"]]
+    assert "Microsoft Teams" in names and len(names) > 1
+    body = client.get("/search/", {"q": "<b>zzz</b>"}).content.decode()
+    assert "No service matches" in body and "&lt;b&gt;zzz&lt;/b&gt;" in body
+    assert client.get("/search/", {"q": "  "})["Location"] == "/"
+
+
+def test_the_api_suggests_services_for_the_search_box(client, outlook):
+    body = client.get("/api/v1/services", {"search": "outl", "limit": 8}).json()
+    assert [s["slug"] for s in body["results"]][0] == "outlook"
+
+
+def test_the_home_page_offers_search_most_reported_and_browsing(client, outlook, now):
+    make_reports(outlook, 3, at=now - timedelta(hours=2))
+    refresh_buckets(now - timedelta(hours=3), now)
+    response = client.get("/")
+    body = response.content.decode()
+    assert 'role="search"' in body and "js/search.js" in body
+    assert [r.service.slug for r in response.context["most_reported"]] == ["outlook"]
+    assert (
+        f"/groups/{outlook.group.slug}/" in body and f"/categories/{outlook.category.slug}/" in body
+    )
+    category = client.get(f"/categories/{outlook.category.slug}/").content.decode()
+    assert "Outlook" in category
