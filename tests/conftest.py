@@ -1,9 +1,16 @@
 import hashlib
+import os
+import subprocess
+import sys
+import time
+import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 
 from analytics.models import Incident
 from reports.catalog import forget_cached_catalog
@@ -11,6 +18,7 @@ from reports.models import Report, Service
 from reports.services import Reporter, submit_report
 
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +43,38 @@ def outlook(catalog) -> Service:
 @pytest.fixture
 def teams(catalog) -> Service:
     return Service.objects.get(slug="microsoft-teams")
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    """A real worker process on the test database, listening on a queue of its own."""
+    queue = f"tremor-test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_NAME": connection.settings_dict["NAME"],
+        "CELERY_QUEUE": queue,
+    }
+    log = (tmp_path / "worker.log").open("w+")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+         "--queues", queue, "--loglevel", "INFO", "--without-heartbeat", "--without-gossip",
+         "--without-mingle"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while "ready" not in (tmp_path / "worker.log").read_text():
+            if worker.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("worker did not start:\n" + (tmp_path / "worker.log").read_text())
+            time.sleep(0.2)
+        yield queue
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.close()
 
 
 def make_report(

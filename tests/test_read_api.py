@@ -36,7 +36,7 @@ def test_a_service_detail_lists_its_problem_types(client, outlook):
 
 
 def test_the_series_is_dense_with_the_baseline(client, outlook, django_assert_num_queries):
-    make_reports(outlook, 4, at=timezone.now() - timedelta(minutes=30))
+    make_reports(outlook, 4, at=timezone.now() - timedelta(minutes=20))
     pipeline.refresh_analytics(timezone.now())
     with django_assert_num_queries(3):
         body = client.get("/api/v1/services/outlook/series?hours=2").json()

@@ -1,0 +1,162 @@
+"""The public site in a real browser: Debian's chromium driven by Playwright against a live
+server on the test database, with a real Celery worker for the analytics job.
+
+Without chromium the tests are skipped with a message (`make test` installs it when it can);
+under CI (CI=true) a missing browser is a failure, not a skip.
+"""
+
+import os
+import shutil
+import time
+from datetime import timedelta
+from urllib.parse import urlparse
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from analytics.models import ServiceBucket
+from analytics.tasks import refresh_analytics
+from reports.models import Service
+from tests.conftest import make_incident
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run while one
+# is running unless told that this is deliberate (the live server and the ORM are synchronous).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1"}
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM") or shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if path is None:
+        message = (
+            "browser tests need Debian's chromium (apt-get install -y chromium); "
+            "`make test` installs it when run as root"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (CI=true: a skipped browser test is a failure)")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """A page plus what it did that it should not: console errors and requests to other hosts."""
+
+    def __init__(self, browser, width: int, height: int):
+        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", self._request)
+
+    def _request(self, request) -> None:
+        url = urlparse(request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in LOCAL_HOSTS:
+            self.foreign.append(request.url)
+
+    def assert_clean(self) -> None:
+        assert self.errors == [], f"console errors: {self.errors}"
+        assert self.foreign == [], f"requests to other hosts: {self.foreign}"
+
+
+@pytest.fixture
+def desktop(browser):
+    visit = Visit(browser, 1280, 900)
+    yield visit
+    visit.context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    visit = Visit(browser, 360, 740)
+    yield visit
+    visit.context.close()
+
+
+@pytest.fixture
+def site(live_server, transactional_db):
+    call_command("load_catalog", verbosity=0)
+    return live_server.url
+
+
+def test_a_visitor_searches_reports_a_problem_and_sees_it_counted(site, desktop, celery_worker):
+    page = desktop.page
+    page.goto(site + "/")
+    search = page.get_by_label("Find a service")
+    search.fill("hotm")  # an alias: the suggestions offer the service's name
+    page.wait_for_selector("#search-suggestions option[value='Outlook']", state="attached")
+    search.fill("Outlook")
+    search.press("Enter")
+    page.wait_for_url(site + "/services/outlook/")
+    assert "User reports indicate no current problems at Outlook" in page.inner_text("#status")
+
+    page.get_by_role("button", name="I have a problem with Outlook → Login").click()
+    page.wait_for_url("**/services/outlook/#report")
+    assert "Thanks" in page.inner_text("[role=status]")
+
+    refresh_analytics.apply_async(queue=celery_worker)
+    deadline = time.monotonic() + 60
+    while not ServiceBucket.objects.filter(service__slug="outlook").exists():
+        assert time.monotonic() < deadline, "the worker did not count the report within 60 s"
+        time.sleep(0.3)
+    page.reload()
+    page.wait_for_function("window.tremorChart !== undefined")
+    points, total = page.evaluate(
+        "[tremorChart.data[0].length, tremorChart.data[1].reduce((a, b) => a + b, 0)]"
+    )
+    assert total == 1
+    assert points in (288, 289)  # 24 hours of 5-minute buckets, the filling one included
+    assert page.locator("#chart canvas").count() == 1
+    assert "1 report in the last 15 minutes" in page.inner_text("#status")
+    desktop.assert_clean()
+
+
+def test_times_are_shown_in_the_visitors_time_zone(site, browser):
+    context = browser.new_context(timezone_id="Asia/Tokyo", locale="en-GB")
+    page = context.new_page()
+    outlook = Service.objects.get(slug="outlook")
+    start = timezone.now().replace(hour=3, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    incident = make_incident(
+        outlook, started_at=start, ended_at=start + timedelta(minutes=30), reports=40, expected=3
+    )
+    page.goto(f"{site}/incidents/{incident.pk}/")
+    started = page.locator(".timeline time[data-local]").first
+    assert started.get_attribute("title").endswith("03:00 UTC")
+    assert "12:00" in started.inner_text()  # 03:00 UTC is noon in Tokyo
+    context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/services/outlook/", "/groups/microsoft-365/", "/about/"])
+def test_pages_fit_a_phone_without_horizontal_scrolling(site, phone, path):
+    phone.page.goto(site + path)
+    width = phone.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"{path} is {width}px wide at 360px"
+    phone.assert_clean()
+
+
+def test_the_chart_offers_its_numbers_as_a_table_and_a_seven_day_view(site, desktop):
+    page = desktop.page
+    page.goto(site + "/services/outlook/")
+    page.get_by_role("button", name="Show as a table").click()
+    rows = page.locator("#chart-table tbody tr")
+    assert rows.count() == page.evaluate("tremorChart.data[0].length")
+    page.get_by_role("button", name="7 days").click()
+    page.wait_for_function("tremorChart.data[0].length > 2000")
+    assert page.locator("#chart-table tbody tr").count() > 2000
+    desktop.assert_clean()
