@@ -8,7 +8,13 @@ from django.db.models.functions import TruncHour
 
 from analytics.baselines import slot_of_week
 from analytics.detection import Level
-from analytics.models import Baseline, ProblemBucket, ServiceBucket, ServiceStatus
+from analytics.models import (
+    Baseline,
+    CountryBucket,
+    ProblemBucket,
+    ServiceBucket,
+    ServiceStatus,
+)
 from analytics.timeutils import bucket_width, ceil_bucket, floor_bucket
 from reports.models import ProblemType, Service
 
@@ -124,6 +130,18 @@ def problem_shares(
         for p in problems
     ]
     return sorted(shares, key=lambda s: (-s.reports, s.name))
+
+
+def country_counts(service: Service, start: datetime, end: datetime) -> dict[str, int]:
+    """Reports per country (alpha-2) over [start, end); reports of unknown origin left out."""
+    return dict(
+        CountryBucket.objects.filter(service=service)
+        .in_window(start, end)
+        .exclude(country="")
+        .values_list("country")
+        .annotate(total=Sum("reports"))
+        .order_by()
+    )
 
 
 def status_for(service: Service) -> ServiceStatus:

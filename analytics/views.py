@@ -15,6 +15,7 @@ from analytics.models import GroupIncident, Incident
 from analytics.series import (
     LEVEL_SLUGS,
     SeriesPoint,
+    country_counts,
     group_series,
     hourly_sparklines,
     problem_shares,
@@ -22,8 +23,9 @@ from analytics.series import (
     status_for,
 )
 from analytics.timeutils import bucket_width
+from analytics.worldmap import VIEW_BOX, report_map, top_countries
 from reports.forms import ReportForm
-from reports.geo import country_name
+from reports.geo import country_name, country_names
 from reports.models import Category, Comment, Service, ServiceGroup
 
 
@@ -166,6 +168,8 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 .distinct()
             )
     problem_types = list(service.category.problem_types.all())
+    by_country = country_counts(service, start, now)
+    names = country_names()
     context = {
         "service": service,
         "status": status,
@@ -180,6 +184,9 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "incidents": incidents,
         "open_incident": open_incident,
         "incident_countries": countries,
+        "world_map": report_map(by_country, names) if by_country else [],
+        "map_view_box": VIEW_BOX,
+        "top_countries": top_countries(by_country, names),
         "group_members": group_members,
         "related": Service.objects.active()
         .filter(group=service.group)

@@ -95,8 +95,13 @@ def site(live_server, transactional_db):
     return live_server.url
 
 
-def test_a_visitor_searches_reports_a_problem_and_sees_it_counted(site, desktop, celery_worker):
+def test_a_visitor_searches_reports_a_problem_and_sees_it_counted(
+    site, desktop, celery_worker, settings
+):
+    # The visitor comes through one trusted proxy from an address in the United States.
+    settings.TREMOR = {**settings.TREMOR, "TRUSTED_PROXY_COUNT": 1}
     page = desktop.page
+    page.set_extra_http_headers({"X-Forwarded-For": "8.8.8.8"})
     page.goto(site + "/")
     search = page.get_by_label("Find a service")
     search.fill("hotm")  # an alias: the suggestions offer the service's name
@@ -124,6 +129,10 @@ def test_a_visitor_searches_reports_a_problem_and_sees_it_counted(site, desktop,
     assert points in (288, 289)  # 24 hours of 5-minute buckets, the filling one included
     assert page.locator("#chart canvas").count() == 1
     assert "1 report in the last 15 minutes" in page.inner_text("#status")
+    # The map colours the reporting country, and the list names it (masked: one report).
+    assert page.locator('.world-map path[data-country="US"]').get_attribute("class") == "s5"
+    assert page.locator('.world-map path[data-country="FR"]').get_attribute("class") == "s0"
+    assert "United States\t<5" in page.inner_text(".top-countries tbody")
     desktop.assert_clean()
 
 

@@ -53,7 +53,7 @@ def test_the_service_page_shows_status_chart_data_problems_and_buttons(client, o
 def test_the_service_page_runs_a_fixed_number_of_queries(
     client, outlook, django_assert_num_queries
 ):
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get("/services/outlook/")
 
 
@@ -231,3 +231,16 @@ def test_the_home_page_offers_search_most_reported_and_browsing(client, outlook,
     )
     category = client.get(f"/categories/{outlook.category.slug}/").content.decode()
     assert "Outlook" in category
+
+
+def test_the_service_page_maps_where_reports_come_from_and_masks_small_counts(client, outlook, now):
+    make_reports(outlook, 30, at=now, country="US")
+    make_reports(outlook, 2, at=now, country="IS", prefix="is")
+    pipeline.refresh_analytics(now)
+    response = client.get("/services/outlook/")
+    body = response.content.decode()
+    assert '<path d="M' in body and 'class="s5" data-country="US"' in body
+    assert "United States: 94 % (30 reports)" in body
+    assert "Iceland: &lt;5 reports" in body and "94 %" in body
+    top = response.context["top_countries"]
+    assert [(c.code, c.shown, c.percent) for c in top] == [("US", "30", 94), ("IS", "<5", None)]

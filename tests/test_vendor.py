@@ -9,6 +9,10 @@ CHECKSUMS = {
     "uplot-1.6.32/uPlot.iife.min.js": "19c8d4c6ad88929a79f4ae49d6f7161566dfd0ba3d15cc495e974f787eb78f1f",
     "uplot-1.6.32/uPlot.min.css": "df630c6a8d6f8eeaff264b50f73ce5b114f646ffd9a0bb74f049b0a00135fa04",
     "uplot-1.6.32/LICENSE": "8f989229699b4fe2f1a0432d0e9edc338a8a911e250e2d1b01ecd770a5f5b1bd",
+    "world-atlas-2.0.2/countries-110m.json": "2516c915867c7baf18ddec727aec46c315541a07cfb3d79a6559b05d5e94eee8",
+    "world-atlas-2.0.2/LICENSE": "8048290dfdb6e83fbed17e8985c8cfc4ce9da9b842642f3d3e497280790cfa31",
+    "i18n-iso-countries-7.14.0/codes.json": "736d7666e943e0bca25c518e3903e2b328ce54b94662553a6472c379dbfb50aa",
+    "i18n-iso-countries-7.14.0/LICENSE": "9b3bd707c23dd2bdc57df2a4b42f402dc5d6c6f54e527608eeef24bbb161ac1b",
 }
 
 
