@@ -6,12 +6,16 @@ They read buckets, baselines, statuses and incidents only (never raw reports).
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from analytics.detection import Level
-from analytics.models import GroupIncident, Incident
+from analytics.models import GroupIncident, Incident, ServiceStatus
 from analytics.series import (
     LEVEL_SLUGS,
     SeriesPoint,
@@ -24,7 +28,6 @@ from analytics.series import (
 )
 from analytics.timeutils import bucket_width
 from analytics.worldmap import VIEW_BOX, report_map, top_countries
-from reports.forms import ReportForm
 from reports.geo import country_name, country_names
 from reports.models import Category, Comment, Service, ServiceGroup
 
@@ -137,7 +140,40 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "analytics/category.html", {"category": category, "rows": rows})
 
 
+# A service page's HTML is cached per analytics run: its key holds the time the per-minute job
+# last wrote the service's status, so the next run makes a new key (and the old one expires).
+SERVICE_PAGE_SECONDS = 300
+COMMENTS_PER_PAGE = 20
+
+
 def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        comments_page = max(int(request.GET.get("comments", 1)), 1)
+    except ValueError:
+        comments_page = 1
+    stamp = (
+        ServiceStatus.objects.filter(service__slug=slug)
+        .values_list("updated_at", flat=True)
+        .first()
+    )
+    key = f"tremor:service-page:{slug}:{stamp.isoformat() if stamp else '-'}:{comments_page}"
+    parts = cache.get(key)
+    if parts is None:
+        parts = _service_parts(slug, comments_page)
+        cache.set(key, parts, SERVICE_PAGE_SECONDS)
+    return render(
+        request,
+        "analytics/service.html",
+        {
+            "parts": parts,
+            "service": parts["service"],
+            "problem_types": parts["problem_types"],
+        },
+    )
+
+
+def _service_parts(slug: str, comments_page: int) -> dict:
+    """The service page around its form, rendered to HTML, with what the form needs."""
     service = get_object_or_404(
         Service.objects.active().select_related("category", "group", "status"), slug=slug
     )
@@ -180,7 +216,10 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "problems_hour": problem_shares(service, problem_types, now - timedelta(hours=1), now),
         "problems_day": problem_shares(service, problem_types, start, now),
         "problem_types": problem_types,
-        "comments": Comment.objects.filter(service=service, is_visible=True)[:20],
+        "comments": Paginator(
+            Comment.objects.filter(service=service, is_visible=True).order_by("-created_at"),
+            COMMENTS_PER_PAGE,
+        ).get_page(comments_page),
         "incidents": incidents,
         "open_incident": open_incident,
         "incident_countries": countries,
@@ -194,14 +233,18 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("status")
         if service.group_id
         else [],
-        "form": ReportForm(service=service),
         "bucket_minutes": chart["bucket_minutes"],
         "recent_minutes": len(recent) * chart["bucket_minutes"],
         "recent_reports": sum(p.reports for p in recent),
         "recent_expected": sum(p.expected for p in recent),
         "now": now,
     }
-    return render(request, "analytics/service.html", context)
+    return {
+        "top": mark_safe(render_to_string("analytics/_service_top.html", context)),
+        "rest": mark_safe(render_to_string("analytics/_service_rest.html", context)),
+        "service": {"name": service.name, "slug": service.slug},
+        "problem_types": [{"slug": p.slug, "name": p.name} for p in problem_types],
+    }
 
 
 def group_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -53,7 +53,9 @@ def test_the_service_page_shows_status_chart_data_problems_and_buttons(client, o
 def test_the_service_page_runs_a_fixed_number_of_queries(
     client, outlook, django_assert_num_queries
 ):
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):  # rendered: the status stamp, then the page's queries
+        client.get("/services/outlook/")
+    with django_assert_num_queries(1):  # from the cache: the status stamp only
         client.get("/services/outlook/")
 
 
@@ -244,3 +246,43 @@ def test_the_service_page_maps_where_reports_come_from_and_masks_small_counts(cl
     assert "Iceland: &lt;5 reports" in body and "94 %" in body
     top = response.context["top_countries"]
     assert [(c.code, c.shown, c.percent) for c in top] == [("US", "30", 94), ("IS", "<5", None)]
+
+
+def test_the_cached_service_page_is_renewed_by_the_analytics_job(client, outlook, now):
+    pipeline.refresh_analytics(now - timedelta(minutes=1))
+    assert "0 reports in the last 15 minutes" in client.get("/services/outlook/").content.decode()
+    make_reports(outlook, 3, at=now)
+    assert "0 reports in the last" in client.get("/services/outlook/").content.decode()  # cached
+    pipeline.refresh_analytics(now)  # the per-minute job writes the status: a new cache key
+    assert "3 reports in the last 15 minutes" in client.get("/services/outlook/").content.decode()
+
+
+def test_every_visitor_gets_a_csrf_token_of_their_own_from_the_cached_page(outlook):
+    from django.test import Client
+
+    tokens = []
+    for _ in range(2):
+        visitor = Client(enforce_csrf_checks=True)
+        body = visitor.get("/services/outlook/").content.decode()
+        token = body.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+        tokens.append(token)
+        response = visitor.post(
+            "/services/outlook/report", {"problem": "login", "csrfmiddlewaretoken": token}
+        )
+        assert response.status_code == 302
+    assert tokens[0] != tokens[1]
+    assert Report.objects.count() == 2
+
+
+def test_comments_are_newest_first_and_paginated(client, outlook, now):
+    for i in range(25):
+        make_report(
+            outlook, at=now - timedelta(minutes=25 - i), key=f"{i:032d}", comment=f"comment {i}"
+        )
+    first = client.get("/services/outlook/").content.decode()
+    assert first.index("comment 24") < first.index("comment 23")
+    assert "comment 4<" not in first and "Older comments" in first
+    second = client.get("/services/outlook/?comments=2").content.decode()
+    assert "comment 4<" in second and "comment 0<" in second and "comment 5<" not in second
+    assert "Newer comments" in second
+    assert client.get("/services/outlook/?comments=zzz").status_code == 200
