@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install browser run demo test lint format bench bench-detection bench-detection-speed clean
+.PHONY: install browser run demo test lint format bench bench-detection bench-detection-speed screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,9 @@ bench-detection: install
 
 bench-detection-speed: install
 	$(PY) bench/detection_speed.py
+
+screenshots: install browser
+	$(PY) docs/make_screenshots.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -72,18 +72,24 @@ def _path(rings: list[list[tuple[float, float]]]) -> str:
     small integers (a choropleth needs no finer detail, and the page stays small)."""
     parts = []
     for ring in rings:
-        points = []
+        pieces: list[list[tuple[int, int]]] = [[]]
         for lon, lat in ring:
             point = (round((lon + 180) * SCALE), round((90 - lat) * SCALE))
-            if not points or point != points[-1]:
-                points.append(point)
-        if len(points) < 4:
-            continue  # an islet smaller than the grid
-        (x, y), steps = points[0], []
-        for nx, ny in points[1:]:
-            steps.append(f"{nx - x} {ny - y}")
-            x, y = nx, ny
-        parts.append(f"M{points[0][0]} {points[0][1]}l" + " ".join(steps) + "z")
+            piece = pieces[-1]
+            if piece and abs(point[0] - piece[-1][0]) > 180 * SCALE:
+                # The ring crosses the antimeridian (Russia, Fiji): close each side on its own
+                # instead of drawing a line across the whole map.
+                pieces.append(piece := [])
+            if not piece or point != piece[-1]:
+                piece.append(point)
+        for points in pieces:
+            if len(points) < 4:
+                continue  # an islet smaller than the grid
+            (x, y), steps = points[0], []
+            for nx, ny in points[1:]:
+                steps.append(f"{nx - x} {ny - y}")
+                x, y = nx, ny
+            parts.append(f"M{points[0][0]} {points[0][1]}l" + " ".join(steps) + "z")
     return "".join(parts)
 
 

@@ -286,3 +286,25 @@ def test_comments_are_newest_first_and_paginated(client, outlook, now):
     assert "comment 4<" in second and "comment 0<" in second and "comment 5<" not in second
     assert "Newer comments" in second
     assert client.get("/services/outlook/?comments=zzz").status_code == 200
+
+
+def test_a_first_visit_to_the_service_page_transfers_under_150_kb_compressed(client, outlook, now):
+    import gzip
+    import re
+    from pathlib import Path
+
+    from django.contrib.staticfiles import finders
+
+    for i, country in enumerate(["US", "GB", "DE", "FR", "BR", "IN", "JP", "CA"]):
+        make_reports(outlook, 20, at=now, country=country, prefix=f"c{i}")
+    make_report(outlook, at=now, key="z" * 32, comment="slow " * 150)
+    pipeline.refresh_analytics(now)
+    response = client.get("/services/outlook/", HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    total = len(response.content)
+    html = gzip.decompress(response.content).decode()
+    assets = re.findall(r'(?:href|src)="/static/([^"]+)"', html)
+    assert any(a.endswith("uPlot.iife.min.js") for a in assets) and "css/site.css" in assets
+    for asset in assets:
+        total += len(gzip.compress(Path(finders.find(asset)).read_bytes()))
+    assert total < 150 * 1024, f"{total / 1024:.0f} KB"
