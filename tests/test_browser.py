@@ -15,10 +15,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from analytics import pipeline
 from analytics.models import ServiceBucket
 from analytics.tasks import refresh_analytics
 from reports.models import Service
-from tests.conftest import make_incident
+from tests.conftest import make_incident, make_reports
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run while one
 # is running unless told that this is deliberate (the live server and the ORM are synchronous).
@@ -168,4 +169,23 @@ def test_the_chart_offers_its_numbers_as_a_table_and_a_seven_day_view(site, desk
     page.get_by_role("button", name="7 days").click()
     page.wait_for_function("tremorChart.data[0].length > 2000")
     assert page.locator("#chart-table tbody tr").count() > 2000
+    desktop.assert_clean()
+
+
+def test_the_service_page_refreshes_its_numbers_without_a_reload(site, desktop):
+    page = desktop.page
+    page.goto(site + "/services/outlook/")
+    assert "0 reports in the last 15 minutes" in page.inner_text("#status")
+    page.evaluate("window.tremorMarker = 1")  # gone if the page were reloaded
+    outlook = Service.objects.get(slug="outlook")
+    now = timezone.now()
+    make_reports(outlook, 40, at=now)
+    pipeline.refresh_analytics(now)
+    page.evaluate("tremorRefresh()")  # what the page does every minute
+    page.wait_for_function(
+        "document.getElementById('status').innerText.includes('40 reports in the last')"
+    )
+    assert "User reports indicate problems at Outlook" in page.inner_text("#status")
+    assert page.evaluate("window.tremorMarker") == 1
+    assert page.locator("#status time[data-local]").count() >= 1
     desktop.assert_clean()

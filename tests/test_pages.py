@@ -308,3 +308,13 @@ def test_a_first_visit_to_the_service_page_transfers_under_150_kb_compressed(cli
     for asset in assets:
         total += len(gzip.compress(Path(finders.find(asset)).read_bytes()))
     assert total < 150 * 1024, f"{total / 1024:.0f} KB"
+
+
+def test_search_and_category_pages_run_a_fixed_number_of_queries(
+    client, outlook, django_assert_num_queries
+):
+    category = outlook.category.slug
+    with django_assert_num_queries(2):  # matching services with status, sparklines
+        client.get("/search/", {"q": "micro"})
+    with django_assert_num_queries(3):  # category, its services, sparklines
+        client.get(f"/categories/{category}/")
