@@ -11,5 +11,5 @@ urlpatterns = [
     path("categories/<slug:slug>/", views.category_detail, name="category-detail"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident-detail"),
     path("about/", TemplateView.as_view(template_name="about.html"), name="about"),
-    path("privacy/", TemplateView.as_view(template_name="privacy.html"), name="privacy"),
+    path("privacy/", views.privacy, name="privacy"),
 ]

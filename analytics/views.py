@@ -6,6 +6,7 @@ They read buckets, baselines, statuses and incidents only (never raw reports).
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -303,3 +304,8 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "now": now,
     }
     return render(request, "analytics/incident.html", context)
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    retention = settings.TREMOR["REPORT_RETENTION_DAYS"]
+    return render(request, "privacy.html", {"retention_days": retention})

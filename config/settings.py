@@ -181,6 +181,8 @@ TREMOR = {
     # The per-minute job recounts this many minutes back, so late rows land in their bucket.
     "REFRESH_LOOKBACK_MINUTES": env_int("REFRESH_LOOKBACK_MINUTES", 30),
     "BASELINE_WEEKS": env_int("BASELINE_WEEKS", 8),
+    # Raw reports older than this many days are deleted daily (0 keeps them); counts stay.
+    "REPORT_RETENTION_DAYS": env_int("REPORT_RETENTION_DAYS", 90),
     "COMMENT_MAX_LENGTH": 1000,
     # Submissions allowed per reporter (HMAC of address + browser family): "N/s|min|hour|day".
     "REPORT_THROTTLE_RATE": env("REPORT_THROTTLE_RATE", "10/min"),
@@ -229,4 +231,5 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "refresh-analytics": {"task": "analytics.tasks.refresh_analytics", "schedule": 60.0},
     "rebuild-baselines": {"task": "analytics.tasks.rebuild_baselines", "schedule": 3600.0},
+    "prune-reports": {"task": "reports.tasks.prune_reports", "schedule": 86400.0},
 }

@@ -203,6 +203,7 @@ def test_the_about_and_privacy_pages_say_how_and_what(client, db):
     assert "How reports become a status" in about and "Possible problems" in about
     privacy = client.get("/privacy/").content.decode()
     assert "Your internet address itself is never stored" in privacy
+    assert "deleted\nafter <strong>90 days</strong>" in privacy
 
 
 def test_search_finds_services_by_name_and_alias_and_one_match_opens_it(client, outlook):

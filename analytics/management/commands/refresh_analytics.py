@@ -6,6 +6,7 @@ from django.utils.dateparse import parse_datetime
 
 from analytics import pipeline
 from analytics.binning import refresh_buckets
+from reports.retention import retention_cutoff
 
 
 def parse_moment(value: str, option: str) -> datetime:
@@ -44,6 +45,12 @@ class Command(BaseCommand):
             raise CommandError("--until needs --since")
         if start >= end:
             raise CommandError("--since must be before --until")
+        cutoff = retention_cutoff(now)
+        if cutoff is not None and start < cutoff:
+            raise CommandError(
+                f"--since is before {cutoff:%Y-%m-%d %H:%M} UTC: raw reports older than "
+                "REPORT_RETENTION_DAYS are deleted, so re-binning there would empty the history"
+            )
         refreshed = refresh_buckets(start, end)
         self.stdout.write(
             f"buckets {refreshed.since:%Y-%m-%d %H:%M}–{refreshed.until:%Y-%m-%d %H:%M} UTC: "

@@ -1,0 +1,13 @@
+"""Celery tasks of the reports app."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from reports.retention import prune_reports as prune
+from reports.retention import retention_cutoff
+
+
+@shared_task(soft_time_limit=3000, time_limit=3300, ignore_result=True)
+def prune_reports() -> int:
+    cutoff = retention_cutoff(timezone.now())
+    return prune(cutoff) if cutoff else 0
