@@ -37,7 +37,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 # The embedded default is only for a developer's machine; production must set its own.
-SECRET_KEY = env("SECRET_KEY", "insecure-embedded-default-change-me-in-production")
+INSECURE_SECRET_KEY = "insecure-embedded-default-change-me-in-production"
+SECRET_KEY = env("SECRET_KEY", INSECURE_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages (the service page's map and chart data) compress ~5×. CSRF tokens are masked afresh
     # in every response, which is what keeps compression from leaking them (BREACH).
@@ -152,14 +154,36 @@ WHITENOISE_USE_FINDERS = True
 # Without the manifest (a developer's `make run`) pick up edited files without a restart.
 WHITENOISE_AUTOREFRESH = not env_bool("STATIC_MANIFEST", False)
 
-# --- Security (production turns these on through the environment) ---------------------------
+# --- Security ------------------------------------------------------------------------------
+# TREMOR_ENV=production turns on everything `manage.py check --deploy` asks for; each setting can
+# still be set on its own. Development (`make run`) serves plain HTTP on localhost.
+PRODUCTION = env("TREMOR_ENV", "development") == "production"
+if PRODUCTION and SECRET_KEY == INSECURE_SECRET_KEY:
+    raise ImproperlyConfigured("TREMOR_ENV=production needs SECRET_KEY set to a long random value")
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_int("TRUSTED_PROXY_COUNT", 0) else None
 )
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Sent by config.middleware.ContentSecurityPolicyMiddleware: no inline scripts or styles, nothing
+# from another host. The Swagger UI page of the API docs needs inline scripts and gets its own.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+CONTENT_SECURITY_POLICY_EXCEPTIONS = {
+    "/api/docs/": CONTENT_SECURITY_POLICY.replace(
+        "script-src 'self'", "script-src 'self' 'unsafe-inline'"
+    ).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+}
 
 LOGGING = {
     "version": 1,

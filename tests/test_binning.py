@@ -117,7 +117,8 @@ def test_two_runs_at_once_give_the_same_rows(transactional_db, outlook):
     ]
 
 
-def test_the_backfill_command_takes_since_and_until(outlook, capsys):
+def test_the_backfill_command_takes_since_and_until(outlook, capsys, settings):
+    settings.TREMOR = {**settings.TREMOR, "REPORT_RETENTION_DAYS": 0}  # NOON is long ago
     make_reports(outlook, 2, at=NOON + timedelta(minutes=1))
     call_command(
         "refresh_analytics", "--since", "2026-03-02T11:00:00", "--until", "2026-03-02T13:00:00Z"

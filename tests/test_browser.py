@@ -21,10 +21,6 @@ from analytics.tasks import refresh_analytics
 from reports.models import Service
 from tests.conftest import make_incident, make_reports
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run while one
-# is running unless told that this is deliberate (the live server and the ORM are synchronous).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 
 
@@ -45,6 +41,9 @@ def browser():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run while
+    # one is running unless told that this is deliberate (the live server and ORM are synchronous).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=path,
@@ -74,6 +73,15 @@ class Visit:
     def assert_clean(self) -> None:
         assert self.errors == [], f"console errors: {self.errors}"
         assert self.foreign == [], f"requests to other hosts: {self.foreign}"
+
+
+def wait_until(page, expression: str, timeout: float = 15.0) -> None:
+    """Poll a JavaScript expression until it is truthy. (Playwright's wait_for_function compiles
+    its predicate with eval inside the page, which the site's Content-Security-Policy forbids.)"""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -122,7 +130,7 @@ def test_a_visitor_searches_reports_a_problem_and_sees_it_counted(
         assert time.monotonic() < deadline, "the worker did not count the report within 60 s"
         time.sleep(0.3)
     page.reload()
-    page.wait_for_function("window.tremorChart !== undefined")
+    wait_until(page, "window.tremorChart !== undefined")
     points, total = page.evaluate(
         "[tremorChart.data[0].length, tremorChart.data[1].reduce((a, b) => a + b, 0)]"
     )
@@ -167,7 +175,7 @@ def test_the_chart_offers_its_numbers_as_a_table_and_a_seven_day_view(site, desk
     rows = page.locator("#chart-table tbody tr")
     assert rows.count() == page.evaluate("tremorChart.data[0].length")
     page.get_by_role("button", name="7 days").click()
-    page.wait_for_function("tremorChart.data[0].length > 2000")
+    wait_until(page, "tremorChart.data[0].length > 2000")
     assert page.locator("#chart-table tbody tr").count() > 2000
     desktop.assert_clean()
 
@@ -182,8 +190,8 @@ def test_the_service_page_refreshes_its_numbers_without_a_reload(site, desktop):
     make_reports(outlook, 40, at=now)
     pipeline.refresh_analytics(now)
     page.evaluate("tremorRefresh()")  # what the page does every minute
-    page.wait_for_function(
-        "document.getElementById('status').innerText.includes('40 reports in the last')"
+    wait_until(
+        page, "document.getElementById('status').innerText.includes('40 reports in the last')"
     )
     assert "User reports indicate problems at Outlook" in page.inner_text("#status")
     assert page.evaluate("window.tremorMarker") == 1
