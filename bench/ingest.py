@@ -113,6 +113,7 @@ def main() -> None:
         "DATABASE_NAME": BENCH_DB,
         "TRUSTED_PROXY_COUNT": "1",
         "REPORT_THROTTLE_RATE": "1000/min",
+        "NETWORK_THROTTLE_RATE": "1000000/min",  # the bench cycles addresses inside /24s
         "LOG_LEVEL": "WARNING",
     }
     server = subprocess.Popen(

@@ -209,7 +209,9 @@ TREMOR = {
     "REPORT_RETENTION_DAYS": env_int("REPORT_RETENTION_DAYS", 90),
     "COMMENT_MAX_LENGTH": 1000,
     # Submissions allowed per reporter (HMAC of address + browser family): "N/s|min|hour|day".
-    "REPORT_THROTTLE_RATE": env("REPORT_THROTTLE_RATE", "10/min"),
+    "REPORT_THROTTLE_RATE": env("REPORT_THROTTLE_RATE", "10/min,60/hour"),
+    # The same per network prefix (/24, /48): an office behind one address stays well inside it.
+    "NETWORK_THROTTLE_RATE": env("NETWORK_THROTTLE_RATE", "120/min,2000/hour"),
 }
 
 if 1440 % TREMOR["BUCKET_MINUTES"]:

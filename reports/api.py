@@ -12,11 +12,12 @@ from reports.catalog import ServiceEntry, service_entry
 from reports.geo import country_names
 from reports.models import ProblemType
 from reports.services import reporter_from_request, submit_report
-from reports.throttling import ReporterRateThrottle
+from reports.throttling import submission_throttles
 
 
 class ReportCreateAPI(APIView):
-    throttle_classes = [ReporterRateThrottle]
+    def get_throttles(self):
+        return submission_throttles()
 
     class InputSerializer(serializers.Serializer):
         problem = serializers.SlugField(

@@ -13,6 +13,9 @@ class ReportForm(forms.Form):
         max_length=settings.TREMOR["COMMENT_MAX_LENGTH"],
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # A trap for bots: hidden from people (CSS display: none, so from screen readers too), filled
+    # in by scripts that complete every field. Such reports are stored but never counted.
+    website = forms.CharField(required=False, max_length=200)
 
     def __init__(self, *args, service: Service, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -65,6 +65,19 @@ def daily_secret(day: date) -> bytes:
     ).digest()
 
 
+def network_prefix(address: str) -> str:
+    """The address's network: its /24 for IPv4, its /48 for IPv6 (one household, office or
+    small provider block), as text."""
+    ip = ipaddress.ip_address(address)
+    bits = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
+
+
+def network_key(address: str, day: date) -> str:
+    """Like reporter_key, for the address's network prefix (throttling; never stored)."""
+    return reporter_key(network_prefix(address), "network", day)
+
+
 def reporter_key(address: str, family: str, day: date) -> str:
     """32 hex characters identifying (address, browser family) for one day only."""
     message = f"{address}|{family}".encode()

@@ -121,6 +121,7 @@ class Report(models.Model):
     class NotCountedReason(models.TextChoices):
         COUNTED = "", "counted"
         DUPLICATE = "duplicate", "already counted for this reporter within the window"
+        HONEYPOT = "honeypot", "the form's hidden trap field was filled in (a bot)"
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="reports")
     problem = models.ForeignKey(ProblemType, on_delete=models.PROTECT, related_name="reports")

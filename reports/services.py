@@ -51,6 +51,7 @@ def submit_report(
     comment: str = "",
     now: datetime | None = None,
     simulated: bool = False,
+    honeypot: bool = False,
 ) -> Submission:
     """Store one report; it counts unless this reporter already counted for the service recently.
 
@@ -78,12 +79,18 @@ def submit_report(
             ua_family=reporter.ua_family,
             country=reporter.country,
             region=reporter.region,
-            is_counted=not already,
-            not_counted_reason=Report.NotCountedReason.DUPLICATE if already else "",
+            is_counted=not (already or honeypot),
+            not_counted_reason=(
+                Report.NotCountedReason.HONEYPOT
+                if honeypot
+                else Report.NotCountedReason.DUPLICATE
+                if already
+                else ""
+            ),
             is_simulated=simulated,
         )
         if comment.strip():
             Comment.objects.create(
                 report=report, service=service, created_at=now, body=comment.strip()
             )
-    return Submission(report=report, counted=not already)
+    return Submission(report=report, counted=not (already or honeypot))

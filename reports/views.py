@@ -39,6 +39,7 @@ def submit_report_form(request: HttpRequest, slug: str) -> HttpResponse:
         reporter=reporter_from_request(request, now=now),
         comment=form.cleaned_data["comment"],
         now=now,
+        honeypot=bool(form.cleaned_data["website"]),
     )
     problem = form.cleaned_data["problem"].name
     if submission.counted:

@@ -319,3 +319,14 @@ def test_search_and_category_pages_run_a_fixed_number_of_queries(
         client.get("/search/", {"q": "micro"})
     with django_assert_num_queries(3):  # category, its services, sparklines
         client.get(f"/categories/{category}/")
+
+
+def test_a_bot_that_fills_the_hidden_trap_field_is_stored_but_not_counted(client, outlook):
+    body = client.get("/services/outlook/").content.decode()
+    assert 'class="trap" aria-hidden="true"' in body and 'name="website"' in body
+    response = client.post(
+        "/services/outlook/report", {"problem": "login", "website": "http://spam.example"}
+    )
+    assert response.status_code == 302
+    report = Report.objects.get()
+    assert not report.is_counted and report.not_counted_reason == "honeypot"

@@ -151,3 +151,38 @@ def test_a_body_that_is_not_utf8_is_a_400(client, outlook):
     )
     assert response.status_code == 400
     assert Report.objects.count() == 0
+
+
+def test_five_hundred_reports_from_one_client_in_a_minute_count_once(client, outlook):
+    statuses = [post(client, {"problem": "login"}).status_code for _ in range(500)]
+    assert statuses[:1] == [201] and set(statuses[1:10]) == {200}
+    assert set(statuses[10:]) == {429}  # the default 10 a minute per reporter
+    assert Report.objects.count() == 10 and Report.objects.counted().count() == 1
+
+
+def test_a_flood_from_one_network_is_throttled_whatever_the_addresses(client, outlook, settings):
+    # 200 addresses of one /24, each a new reporter: the network's 120 a minute stops them.
+    statuses = [
+        post(client, {"problem": "login"}, ip=f"203.0.113.{i}").status_code for i in range(200)
+    ]
+    assert statuses.count(201) == 120 and statuses.count(429) == 80
+    # A neighbouring network is not affected.
+    assert post(client, {"problem": "login"}, ip="203.0.114.1").status_code == 201
+    ipv6 = [
+        post(client, {"problem": "login"}, ip=f"2001:db8:1:{i:x}::1").status_code
+        for i in range(125)
+    ]
+    assert ipv6.count(429) == 5  # one /48
+
+
+def test_throttle_cache_keys_hold_no_address(client, outlook):
+    from django.core.cache import caches
+
+    cache = caches["default"]
+    post(client, {"problem": "login"}, ip="198.51.100.77")
+    if type(cache).__name__ == "LocMemCache":
+        keys = [str(key) for key in cache._cache]
+    else:  # Redis (CACHE_URL)
+        keys = [key.decode() for key in cache._cache.get_client().keys("*")]
+    assert any("reporter" in key for key in keys) and any("network" in key for key in keys)
+    assert not any("198.51.100" in key for key in keys)
