@@ -43,7 +43,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin_site.TremorAdminConfig",  # django.contrib.admin with a rate-limited login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -208,6 +208,9 @@ TREMOR = {
     # Raw reports older than this many days are deleted daily (0 keeps them); counts stay.
     "REPORT_RETENTION_DAYS": env_int("REPORT_RETENTION_DAYS", 90),
     "COMMENT_MAX_LENGTH": 1000,
+    # Failed admin sign-ins allowed per address within the window, then 429 until it passes.
+    "ADMIN_LOGIN_MAX_FAILURES": env_int("ADMIN_LOGIN_MAX_FAILURES", 5),
+    "ADMIN_LOGIN_WINDOW_MINUTES": env_int("ADMIN_LOGIN_WINDOW_MINUTES", 15),
     # Submissions allowed per reporter (HMAC of address + browser family): "N/s|min|hour|day".
     "REPORT_THROTTLE_RATE": env("REPORT_THROTTLE_RATE", "10/min,60/hour"),
     # The same per network prefix (/24, /48): an office behind one address stays well inside it.

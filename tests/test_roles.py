@@ -1,0 +1,59 @@
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+
+from reports.models import Service
+from reports.roles import ADMINISTRATORS, MODERATORS
+
+
+def staff(name: str, group: str) -> User:
+    user = User.objects.create_user(name, password="a long enough password", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def moderator(client, catalog):
+    client.force_login(staff("mo", MODERATORS))
+    return client
+
+
+def test_a_moderator_moderates_comments_and_incidents(moderator):
+    assert moderator.get("/admin/reports/comment/").status_code == 200
+    assert moderator.get("/admin/reports/report/").status_code == 200
+    assert moderator.get("/admin/analytics/incident/").status_code == 200
+    assert moderator.get("/admin/reports/service/").status_code == 200  # may read the catalogue
+
+
+def test_a_moderator_cannot_edit_the_catalogue_or_users(moderator):
+    outlook = Service.objects.get(slug="outlook")
+    assert moderator.get("/admin/reports/service/add/").status_code == 403
+    response = moderator.post(
+        f"/admin/reports/service/{outlook.pk}/change/", {"name": "Hacked", "slug": "outlook"}
+    )
+    assert response.status_code == 403
+    assert Service.objects.get(pk=outlook.pk).name == "Outlook"
+    assert moderator.get("/admin/auth/user/").status_code == 403
+    assert moderator.get("/admin/analytics/detectortuning/add/").status_code == 403
+
+
+def test_an_administrator_manages_the_catalogue_and_users(client, catalog):
+    client.force_login(staff("ad", ADMINISTRATORS))
+    assert client.get("/admin/reports/service/add/").status_code == 200
+    assert client.get("/admin/auth/user/").status_code == 200
+    assert client.get("/admin/analytics/detectortuning/add/").status_code == 200
+
+
+def test_admin_sign_in_is_rate_limited_per_address(client, db, settings):
+    User.objects.create_superuser("root", password="the right password 123")
+    form = {"username": "root", "password": "wrong", "next": "/admin/"}
+    statuses = [client.post("/admin/login/", form).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    # Even the right password waits for the window to pass...
+    right = {**form, "password": "the right password 123"}
+    response = client.post("/admin/login/", right)
+    assert response.status_code == 429 and int(response["Retry-After"]) == 15 * 60
+    # ...another address is not affected, and a success clears its own count.
+    assert client.post("/admin/login/", right, REMOTE_ADDR="198.51.100.9").status_code == 302
+    cache.clear()
+    assert client.post("/admin/login/", right).status_code == 302
