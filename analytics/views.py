@@ -218,7 +218,9 @@ def _service_parts(slug: str, comments_page: int) -> dict:
         "problems_day": problem_shares(service, problem_types, start, now),
         "problem_types": problem_types,
         "comments": Paginator(
-            Comment.objects.filter(service=service, is_visible=True).order_by("-created_at"),
+            Comment.objects.filter(service=service, status=Comment.Status.VISIBLE).order_by(
+                "-created_at"
+            ),
             COMMENTS_PER_PAGE,
         ).get_page(comments_page),
         "incidents": incidents,

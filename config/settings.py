@@ -208,6 +208,8 @@ TREMOR = {
     # Raw reports older than this many days are deleted daily (0 keeps them); counts stay.
     "REPORT_RETENTION_DAYS": env_int("REPORT_RETENTION_DAYS", 90),
     "COMMENT_MAX_LENGTH": 1000,
+    # Comments with a link wait for a moderator (the blocklist itself is edited in the admin).
+    "COMMENT_HOLD_LINKS": env_bool("COMMENT_HOLD_LINKS", True),
     # Failed admin sign-ins allowed per address within the window, then 429 until it passes.
     "ADMIN_LOGIN_MAX_FAILURES": env_int("ADMIN_LOGIN_MAX_FAILURES", 5),
     "ADMIN_LOGIN_WINDOW_MINUTES": env_int("ADMIN_LOGIN_WINDOW_MINUTES", 15),

@@ -1,6 +1,17 @@
 from django.contrib import admin
+from django.db.models import Case, When
+from django.urls import reverse
+from django.utils.html import format_html
 
-from reports.models import Category, Comment, ProblemType, Report, Service, ServiceGroup
+from reports.models import (
+    BlockedPattern,
+    Category,
+    Comment,
+    ProblemType,
+    Report,
+    Service,
+    ServiceGroup,
+)
 
 
 class ProblemTypeInline(admin.TabularInline):
@@ -71,22 +82,60 @@ class ReportAdmin(admin.ModelAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "service", "short_body", "is_visible"]
-    list_filter = ["is_visible", "service__category"]
-    list_select_related = ["service"]
+    """The moderation queue: pending comments first, bulk actions, the reporter's other comments
+    one click away (reporter keys rotate daily, so "other" means the same day)."""
+
+    list_display = ["created_at", "service", "short_body", "status", "held_because", "reporter"]
+    list_filter = ["status", "service__category", "service"]
+    list_select_related = ["service", "report"]
     search_fields = ["body", "service__name"]
     date_hierarchy = "created_at"
     raw_id_fields = ["report", "service"]
-    actions = ["hide", "show"]
+    readonly_fields = ["report", "service", "created_at", "body", "held_because"]
+    fields = ["service", "created_at", "body", "status", "held_because", "report"]
+    actions = ["make_visible", "hide", "mark_spam"]
+
+    def get_queryset(self, request):
+        pending_first = Case(When(status=Comment.Status.PENDING, then=0), default=1)
+        return super().get_queryset(request).order_by(pending_first, "-created_at")
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        return lookup == "report__reporter_key" or super().lookup_allowed(lookup, value, request)
 
     @admin.display(description="comment")
     def short_body(self, comment: Comment) -> str:
         return comment.body[:80]
 
-    @admin.action(description="Hide selected comments")
-    def hide(self, request, queryset) -> None:
-        self.message_user(request, f"{queryset.update(is_visible=False)} comments hidden.")
+    @admin.display(description="reporter")
+    def reporter(self, comment: Comment) -> str:
+        url = reverse("admin:reports_comment_changelist")
+        return format_html(
+            '<a href="{}?report__reporter_key={}">other comments</a>',
+            url,
+            comment.report.reporter_key,
+        )
 
-    @admin.action(description="Show selected comments")
-    def show(self, request, queryset) -> None:
-        self.message_user(request, f"{queryset.update(is_visible=True)} comments shown.")
+    def _set(self, request, queryset, status: str, verb: str) -> None:
+        count = queryset.update(status=status)
+        self.message_user(request, f"{count} comment{'s' if count != 1 else ''} {verb}.")
+
+    @admin.action(description="Show the selected comments", permissions=["change"])
+    def make_visible(self, request, queryset) -> None:
+        self._set(request, queryset, Comment.Status.VISIBLE, "shown")
+
+    @admin.action(description="Hide the selected comments", permissions=["change"])
+    def hide(self, request, queryset) -> None:
+        self._set(request, queryset, Comment.Status.HIDDEN, "hidden")
+
+    @admin.action(description="Mark the selected comments as spam", permissions=["change"])
+    def mark_spam(self, request, queryset) -> None:
+        self._set(request, queryset, Comment.Status.SPAM, "marked as spam")
+
+
+@admin.register(BlockedPattern)
+class BlockedPatternAdmin(admin.ModelAdmin):
+    """Words and patterns that hold a new comment for review (validated on save)."""
+
+    list_display = ["pattern", "kind", "note", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["pattern", "note"]

@@ -1,8 +1,10 @@
 """The input side: the catalogue (groups, categories, problem types, services) and reports."""
 
+import re
 from datetime import datetime
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, CharField, F, Func, IntegerField, Q, Value, When
 
@@ -165,13 +167,26 @@ class Report(models.Model):
 
 
 class Comment(models.Model):
-    """The optional text sent with a report, shown on the service page when visible."""
+    """The optional text sent with a report, shown on the service page when visible.
+
+    New comments are visible at once unless they are held for review (pending): their text
+    matches the blocklist, or their reporter already had a comment hidden or marked as spam.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending review"
+        VISIBLE = "visible", "visible"
+        HIDDEN = "hidden", "hidden"
+        SPAM = "spam", "spam"
 
     report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="comment")
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="comments")
     created_at = models.DateTimeField()
     body = models.TextField(max_length=1000)
-    is_visible = models.BooleanField(default=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VISIBLE)
+    held_because = models.CharField(
+        max_length=200, blank=True, help_text="Why it waits for review."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -182,3 +197,33 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+
+class BlockedPattern(models.Model):
+    """A word or regular expression that holds a comment for review (moderators edit the list)."""
+
+    class Kind(models.TextChoices):
+        WORD = "word", "word or phrase (any case)"
+        REGEX = "regex", "regular expression"
+
+    pattern = models.CharField(max_length=200)
+    kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.WORD)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pattern"]
+        constraints = [
+            models.UniqueConstraint(fields=["pattern", "kind"], name="blockedpattern_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.pattern
+
+    def clean(self) -> None:
+        from reports.moderation import compile_pattern
+
+        try:
+            compile_pattern(self.pattern, self.kind)
+        except re.error as exc:
+            raise ValidationError({"pattern": f"not a valid regular expression: {exc}"}) from exc

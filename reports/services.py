@@ -11,6 +11,7 @@ from django.utils import timezone
 from reports.geo import country_for_address
 from reports.identity import client_address, reporter_key, ua_family
 from reports.models import Comment, ProblemType, Report, Service
+from reports.moderation import hold_reason
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,14 @@ def submit_report(
             is_simulated=simulated,
         )
         if comment.strip():
+            body = comment.strip()
+            held = hold_reason(body, reporter.key)
             Comment.objects.create(
-                report=report, service=service, created_at=now, body=comment.strip()
+                report=report,
+                service=service,
+                created_at=now,
+                body=body,
+                status=Comment.Status.PENDING if held else Comment.Status.VISIBLE,
+                held_because=held,
             )
     return Submission(report=report, counted=not (already or honeypot))

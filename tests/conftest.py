@@ -15,6 +15,7 @@ from django.db import connection
 from analytics.models import Incident
 from reports.catalog import forget_cached_catalog
 from reports.models import Report, Service
+from reports.moderation import forget_blocklist
 from reports.services import Reporter, submit_report
 
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
@@ -26,8 +27,10 @@ def _fresh_cache():
     # Throttle counters live in the cache, catalogue lookups in a per-process one.
     cache.clear()
     forget_cached_catalog()
+    forget_blocklist()
     yield
     cache.clear()
+    forget_blocklist()
 
 
 @pytest.fixture

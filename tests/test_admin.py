@@ -49,5 +49,5 @@ def test_hiding_comments_removes_them_from_the_service_page(operator_client, cli
         reverse("admin:reports_comment_changelist"),
         {"action": "hide", "_selected_action": [comment.pk]},
     )
-    assert not Comment.objects.get().is_visible
+    assert Comment.objects.get().status == "hidden"
     assert "spam spam" not in operator_client.get("/services/outlook/").content.decode()

@@ -1,0 +1,71 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from reports.models import BlockedPattern, Comment
+from reports.roles import MODERATORS
+from tests.conftest import make_report
+
+
+@pytest.fixture
+def moderator(client, catalog):
+    user = User.objects.create_user("mo", password="a long enough password", is_staff=True)
+    user.groups.add(Group.objects.get(name=MODERATORS))
+    client.force_login(user)
+    return client
+
+
+def comment(service, body, key="a" * 32):
+    make_report(service, at=timezone.now() - timedelta(minutes=1), key=key, comment=body)
+    return Comment.objects.get(report__reporter_key=key, body=body)
+
+
+def test_a_plain_comment_shows_at_once(outlook):
+    assert comment(outlook, "login page times out").status == "visible"
+
+
+def test_a_comment_with_a_link_waits_for_review_until_a_moderator_shows_it(outlook, moderator):
+    held = comment(outlook, "fixed it, see www.example-fix.com")
+    assert (held.status, held.held_because) == ("pending", "contains a link")
+    assert "example-fix" not in moderator.get("/services/outlook/").content.decode()
+    queue = moderator.get("/admin/reports/comment/").content.decode()
+    assert "example-fix" in queue and "contains a link" in queue
+    moderator.post(
+        "/admin/reports/comment/", {"action": "make_visible", "_selected_action": [held.pk]}
+    )
+    assert Comment.objects.get(pk=held.pk).status == "visible"
+
+
+def test_blocklisted_words_and_patterns_hold_a_comment(outlook, moderator):
+    BlockedPattern.objects.create(pattern="free crypto", kind="word")
+    BlockedPattern.objects.create(pattern=r"\bcall \d{3}", kind="regex")
+    assert comment(outlook, "Get FREE CRYPTO now", key="b" * 32).status == "pending"
+    assert comment(outlook, "support: call 555 1234", key="c" * 32).status == "pending"
+    assert comment(outlook, "cryptocurrency app is down", key="d" * 32).status == "visible"
+    with pytest.raises(ValidationError, match="not a valid regular expression"):
+        BlockedPattern(pattern="(unclosed", kind="regex").full_clean()
+
+
+def test_a_reporter_with_spam_history_waits_in_the_queue(outlook, moderator):
+    spam = comment(outlook, "buy followers", key="e" * 32)
+    moderator.post(
+        "/admin/reports/comment/", {"action": "mark_spam", "_selected_action": [spam.pk]}
+    )
+    assert Comment.objects.get(pk=spam.pk).status == "spam"
+    make_report(outlook, at=timezone.now(), key="e" * 32, comment="still down?")
+    later = Comment.objects.get(body="still down?")
+    assert later.status == "pending" and "hidden or marked as spam" in later.held_because
+
+
+def test_the_queue_lists_pending_first_and_links_a_reporters_other_comments(outlook, moderator):
+    comment(outlook, "ordinary", key="f" * 32)
+    comment(outlook, "see http://x.example", key="g" * 32)
+    body = moderator.get("/admin/reports/comment/").content.decode()
+    assert body.index("see http://x.example") < body.index("ordinary")
+    others = moderator.get(f"/admin/reports/comment/?report__reporter_key={'f' * 32}")
+    assert others.status_code == 200
+    text = others.content.decode()
+    assert "ordinary" in text and "x.example" not in text
