@@ -210,6 +210,9 @@ TREMOR = {
     "COMMENT_MAX_LENGTH": 1000,
     # Comments with a link wait for a moderator (the blocklist itself is edited in the admin).
     "COMMENT_HOLD_LINKS": env_bool("COMMENT_HOLD_LINKS", True),
+    # The report explorer's bursts: this many reports in its window from one reporter key, one
+    # network (/24, /48) or one browser family, for one service.
+    "BURST_THRESHOLDS": {"reporter": 5, "network": 30, "browser": 200},
     # Failed admin sign-ins allowed per address within the window, then 429 until it passes.
     "ADMIN_LOGIN_MAX_FAILURES": env_int("ADMIN_LOGIN_MAX_FAILURES", 5),
     "ADMIN_LOGIN_WINDOW_MINUTES": env_int("ADMIN_LOGIN_WINDOW_MINUTES", 15),

@@ -1,8 +1,14 @@
+from datetime import timedelta
+
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, When
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
+from reports.explorer import find_bursts
 from reports.models import (
     BlockedPattern,
     Category,
@@ -65,13 +71,46 @@ class ReportAdmin(admin.ModelAdmin):
         "not_counted_reason",
         "is_simulated",
         "service__category",
+        "service",
+        "problem__name",
+        "ua_family",
         "country",
     ]
     list_select_related = ["service", "problem"]
-    search_fields = ["service__name", "=reporter_key"]
+    search_fields = ["service__name", "=reporter_key", "=network_key"]
     date_hierarchy = "created_at"
     show_full_result_count = False  # counting tens of millions of rows would stall the page
     raw_id_fields = ["service", "problem"]
+    change_list_template = "admin/reports/report/change_list.html"
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        explorer = {"reporter_key", "network_key", "created_at__gte", "created_at__lt"}
+        return lookup in explorer or super().lookup_allowed(lookup, value, request)
+
+    def get_urls(self):
+        bursts = self.admin_site.admin_view(self.bursts_view)
+        return [path("bursts/", bursts, name="reports_report_bursts"), *super().get_urls()]
+
+    def bursts_view(self, request):
+        """Many reports from one reporter key, one network or one browser family in a short
+        window: the usual shape of a scripted flood."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            minutes = min(max(int(request.GET.get("minutes", 60)), 1), 7 * 24 * 60)
+        except ValueError:
+            minutes = 60
+        now = timezone.now()
+        rows = find_bursts(now - timedelta(minutes=minutes), now)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Bursts in the last {minutes} minutes",
+            "bursts": rows,
+            "minutes": minutes,
+            "since": (now - timedelta(minutes=minutes)).isoformat(),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/reports/report/bursts.html", context)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # reports are evidence: append-only, never edited by hand

@@ -130,6 +130,9 @@ class Report(models.Model):
     created_at = models.DateTimeField()
     # HMAC of client address + browser family under a daily secret: never the address itself.
     reporter_key = models.CharField(max_length=32)
+    # The same kind of daily HMAC for the reporter's network (/24 or /48): bursts from one
+    # network show up in the explorer, and can be quarantined, without storing the network.
+    network_key = models.CharField(max_length=32, blank=True, default="", db_default="")
     ua_family = models.CharField(max_length=40, blank=True)
     country = models.CharField(
         max_length=2, blank=True, help_text="ISO 3166-1 alpha-2; blank = unknown."
@@ -153,6 +156,8 @@ class Report(models.Model):
                 name="report_dedupe_idx",
                 condition=Q(is_counted=True),
             ),
+            # The report explorer: one network's reports over time.
+            models.Index(fields=["network_key", "created_at"], name="report_network_idx"),
         ]
         constraints = [
             models.CheckConstraint(

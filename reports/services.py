@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from reports.geo import country_for_address
-from reports.identity import client_address, reporter_key, ua_family
+from reports.identity import client_address, network_key, reporter_key, ua_family
 from reports.models import Comment, ProblemType, Report, Service
 from reports.moderation import hold_reason
 
@@ -22,6 +22,7 @@ class Reporter:
     ua_family: str
     country: str
     region: str = ""
+    network_key: str = ""
 
 
 def reporter_from_request(
@@ -32,6 +33,7 @@ def reporter_from_request(
     family = ua_family(request.META.get("HTTP_USER_AGENT", ""))
     return Reporter(
         key=reporter_key(address, family, now.date()),
+        network_key=network_key(address, now.date()),
         ua_family=family,
         country=country or country_for_address(address),
         region=region if country else "",
@@ -77,6 +79,7 @@ def submit_report(
             problem=problem,
             created_at=now,
             reporter_key=reporter.key,
+            network_key=reporter.network_key,
             ua_family=reporter.ua_family,
             country=reporter.country,
             region=reporter.region,
