@@ -31,6 +31,7 @@ from analytics.timeutils import bucket_width
 from analytics.worldmap import VIEW_BOX, report_map, top_countries
 from reports.geo import country_name, country_names
 from reports.models import Category, Comment, Service, ServiceGroup
+from reports.quarantine import removed_as_abuse
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,7 @@ def _service_parts(slug: str, comments_page: int) -> dict:
             )
     problem_types = list(service.category.problem_types.all())
     by_country = country_counts(service, start, now)
+    removed = removed_as_abuse(service.pk, start, now)
     names = country_names()
     context = {
         "service": service,
@@ -226,6 +228,7 @@ def _service_parts(slug: str, comments_page: int) -> dict:
         "incidents": incidents,
         "open_incident": open_incident,
         "incident_countries": countries,
+        "removed_as_abuse": removed,
         "world_map": report_map(by_country, names) if by_country else [],
         "map_view_box": VIEW_BOX,
         "top_countries": top_countries(by_country, names),

@@ -10,14 +10,17 @@ from django.utils.html import format_html
 
 from reports.explorer import find_bursts
 from reports.models import (
+    AuditEntry,
     BlockedPattern,
     Category,
     Comment,
     ProblemType,
+    Quarantine,
     Report,
     Service,
     ServiceGroup,
 )
+from reports.quarantine import apply_quarantine, release_quarantine
 
 
 class ProblemTypeInline(admin.TabularInline):
@@ -178,3 +181,49 @@ class BlockedPatternAdmin(admin.ModelAdmin):
     list_display = ["pattern", "kind", "note", "created_at"]
     list_filter = ["kind"]
     search_fields = ["pattern", "note"]
+
+
+@admin.register(Quarantine)
+class QuarantineAdmin(admin.ModelAdmin):
+    """Set reports aside as abuse (on save), release them (action). Both are audited, and the
+    window's buckets and the service's baseline are recounted by a Celery task."""
+
+    list_display = [
+        "created_at", "service", "start", "end", "reports_count", "created_by", "released_at",
+    ]  # fmt: skip
+    list_filter = ["service"]
+    list_select_related = ["service", "created_by"]
+    autocomplete_fields = ["service"]
+    fields = ["service", "start", "end", "reporter_key", "network_key", "ua_family", "reason"]
+    actions = ["release"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields + ["reports_count", "released_at"] if obj else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return  # a quarantine is applied once; release it and make a new one to change it
+        count = apply_quarantine(obj, request.user)
+        self.message_user(request, f"{count} reports set aside; the counts are being redone.")
+
+    @admin.action(description="Release the selected quarantines", permissions=["change"])
+    def release(self, request, queryset) -> None:
+        total = sum(release_quarantine(q, request.user) for q in queryset)
+        self.message_user(request, f"{total} reports count again; the counts are being redone.")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "action", "rows", "detail"]
+    list_filter = ["action"]
+    search_fields = ["detail"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,8 +1,9 @@
 """The input side: the catalogue (groups, categories, problem types, services) and reports."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -124,6 +125,7 @@ class Report(models.Model):
         COUNTED = "", "counted"
         DUPLICATE = "duplicate", "already counted for this reporter within the window"
         HONEYPOT = "honeypot", "the form's hidden trap field was filled in (a bot)"
+        ABUSE = "abuse", "quarantined by a moderator as abuse"
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="reports")
     problem = models.ForeignKey(ProblemType, on_delete=models.PROTECT, related_name="reports")
@@ -143,6 +145,9 @@ class Report(models.Model):
         max_length=20, choices=NotCountedReason.choices, blank=True, default=""
     )
     is_simulated = models.BooleanField(default=False)
+    quarantine = models.ForeignKey(
+        "Quarantine", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
 
     objects = ReportQuerySet.as_manager()
 
@@ -232,3 +237,69 @@ class BlockedPattern(models.Model):
             compile_pattern(self.pattern, self.kind)
         except re.error as exc:
             raise ValidationError({"pattern": f"not a valid regular expression: {exc}"}) from exc
+
+
+class Quarantine(models.Model):
+    """Reports a moderator set aside as abuse: they stop counting until it is released.
+
+    Only reports that counted are taken, and releasing counts exactly those again, so a
+    quarantine and its release leave every bucket as it was.
+    """
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="quarantines")
+    start = models.DateTimeField(help_text="From (UTC).")
+    end = models.DateTimeField(help_text="Until (UTC, excluded).")
+    reporter_key = models.CharField(max_length=32, blank=True)
+    network_key = models.CharField(max_length=32, blank=True)
+    ua_family = models.CharField(max_length=40, blank=True, help_text="Browser family.")
+    reason = models.TextField(help_text="What the moderator saw (kept in the audit log).")
+    reports_count = models.PositiveIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True, editable=False)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.reports_count} reports, {self.start:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.start >= self.end:
+            raise ValidationError({"end": "The end must be after the start."})
+        if self.start and self.end and self.end - self.start > timedelta(days=7):
+            raise ValidationError({"end": "A quarantine covers at most 7 days."})
+        if not (self.reporter_key or self.network_key or self.ua_family):
+            raise ValidationError(
+                "Name at least one of reporter key, network key or browser family: a whole "
+                "service's reports are never set aside at once."
+            )
+
+
+class AuditEntry(models.Model):
+    """Who did what to reports or comments, when, and to how many rows."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    detail = models.TextField()
+    rows = models.PositiveIntegerField(default=0)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user}: {self.action} ({self.rows})"

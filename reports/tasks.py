@@ -11,3 +11,12 @@ from reports.retention import retention_cutoff
 def prune_reports() -> int:
     cutoff = retention_cutoff(timezone.now())
     return prune(cutoff) if cutoff else 0
+
+
+@shared_task(soft_time_limit=600, time_limit=660, ignore_result=True)
+def recount_after_quarantine(service_id: int, start: str, end: str) -> None:
+    from datetime import datetime
+
+    from reports.quarantine import recount_window
+
+    recount_window(service_id, datetime.fromisoformat(start), datetime.fromisoformat(end))

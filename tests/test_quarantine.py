@@ -1,0 +1,110 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from analytics.binning import refresh_buckets
+from analytics.models import CountryBucket, ProblemBucket, ServiceBucket
+from reports.models import AuditEntry, Quarantine, Report
+from reports.quarantine import apply_quarantine, release_quarantine
+from reports.roles import MODERATORS
+from tests.conftest import make_report, make_reports
+
+
+def all_buckets() -> list:
+    return [
+        list(model.objects.order_by(*keys).values_list(*keys, "reports"))
+        for model, keys in (
+            (ServiceBucket, ["service_id", "start"]),
+            (ProblemBucket, ["service_id", "start", "problem_id"]),
+            (CountryBucket, ["service_id", "start", "country"]),
+        )
+    ]
+
+
+@pytest.fixture
+def flood(outlook):
+    """Ordinary reports, plus 40 from one network (one network key, many reporter keys)."""
+    now = timezone.now().replace(second=0, microsecond=0)
+    make_reports(outlook, 6, at=now - timedelta(minutes=50), country="GB")
+    for i in range(40):
+        make_report(outlook, at=now - timedelta(minutes=20), key=f"{i:032x}", country="US")
+    Report.objects.filter(country="US").update(network_key="n" * 32)
+    # A duplicate inside the flood: it did not count before and must not count after.
+    make_report(outlook, at=now - timedelta(minutes=19), key=f"{0:032x}", country="US")
+    Report.objects.filter(country="US").update(network_key="n" * 32)
+    refresh_buckets(now - timedelta(hours=2), now)
+    return now
+
+
+def test_a_quarantine_stops_the_flood_counting_and_its_release_restores_every_bucket(
+    outlook, flood
+):
+    before = all_buckets()
+    moderator = User.objects.create_user("mo")
+    quarantine = Quarantine(
+        service=outlook,
+        start=flood - timedelta(hours=1),
+        end=flood,
+        network_key="n" * 32,
+        reason="one network, 40 reporters in a minute",
+    )
+    assert apply_quarantine(quarantine, moderator, recount=True) == 40
+    assert sum(r for _, _, r in all_buckets()[0]) == 6  # only the ordinary reports count
+    assert Report.objects.filter(not_counted_reason="abuse").count() == 40
+    assert Report.objects.filter(not_counted_reason="duplicate").count() == 1
+    assert release_quarantine(quarantine, moderator, recount=True) == 40
+    assert all_buckets() == before
+    assert Report.objects.filter(not_counted_reason="duplicate").count() == 1
+    log = list(AuditEntry.objects.order_by("at").values_list("action", "rows", "user__username"))
+    assert log == [("quarantine", 40, "mo"), ("release", 40, "mo")]
+
+
+def test_the_service_page_says_how_many_reports_were_removed(client, outlook, flood):
+    quarantine = Quarantine(
+        service=outlook, start=flood - timedelta(hours=1), end=flood, network_key="n" * 32,
+        reason="flood",
+    )  # fmt: skip
+    apply_quarantine(quarantine, None, recount=True)
+    body = client.get("/services/outlook/").content.decode()
+    assert "40 reports in the last 24 hours were removed as abuse" in body
+
+
+def test_a_quarantine_needs_an_identity_and_a_sane_window(outlook):
+    from django.core.exceptions import ValidationError
+
+    now = timezone.now()
+    with pytest.raises(ValidationError, match="at least one of"):
+        Quarantine(
+            service=outlook, start=now - timedelta(hours=1), end=now, reason="x"
+        ).full_clean()
+    with pytest.raises(ValidationError, match="after the start"):
+        Quarantine(
+            service=outlook, start=now, end=now, reporter_key="k" * 32, reason="x"
+        ).full_clean()
+
+
+def test_a_moderator_quarantines_and_releases_in_the_admin(client, outlook, flood):
+    user = User.objects.create_user("mo", password="a long enough password", is_staff=True)
+    user.groups.add(Group.objects.get(name=MODERATORS))
+    client.force_login(user)
+    start = (flood - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
+    end = flood.strftime("%Y-%m-%d %H:%M:%S")
+    response = client.post(
+        "/admin/reports/quarantine/add/",
+        {
+            "service": outlook.pk, "start_0": start[:10], "start_1": start[11:],
+            "end_0": end[:10], "end_1": end[11:], "network_key": "n" * 32,
+            "reporter_key": "", "ua_family": "", "reason": "a flood from one network",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    quarantine = Quarantine.objects.get()
+    assert quarantine.reports_count == 40 and quarantine.created_by == user
+    client.post(
+        "/admin/reports/quarantine/", {"action": "release", "_selected_action": [quarantine.pk]}
+    )
+    assert Quarantine.objects.get().released_at is not None
+    assert not Report.objects.filter(not_counted_reason="abuse").exists()
+    assert client.get("/admin/reports/auditentry/").status_code == 200
