@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from analytics.models import Baseline, DetectorTuning, Incident, ServiceBucket, ServiceStatus
+from reports.models import AuditEntry
 
 
 @admin.register(Incident)
@@ -14,12 +15,25 @@ class IncidentAdmin(admin.ModelAdmin):
         "ratio_at_open",
         "opened_probability",
         "ended_at",
+        "review",
     ]
-    list_filter = ["status", "service__group", "service__category"]
+    list_filter = ["review", "status", "service__group", "service__category"]
+    actions = ["clear_review"]
     list_select_related = ["service"]
     search_fields = ["service__name"]
     date_hierarchy = "started_at"
     readonly_fields = [f.name for f in Incident._meta.fields]
+
+    @admin.action(
+        description="Clear: show the selected held incidents publicly", permissions=["change"]
+    )
+    def clear_review(self, request, queryset) -> None:
+        count = queryset.filter(review=Incident.Review.HELD).update(review=Incident.Review.CLEARED)
+        AuditEntry.objects.create(
+            user=request.user, action="clear incident", rows=count,
+            detail=", ".join(str(pk) for pk in queryset.values_list("pk", flat=True)),
+        )  # fmt: skip
+        self.message_user(request, f"{count} incidents cleared; the next run shows them.")
 
     @admin.display(description="ratio at open")
     def ratio_at_open(self, incident: Incident) -> str:

@@ -76,6 +76,10 @@ class IncidentSerializer(serializers.Serializer):
     peak_probability = serializers.FloatField()
     countries = serializers.JSONField(help_text="Countries behind most of the excess.")
     group_incident = serializers.IntegerField(source="group_incident_id", allow_null=True)
+    review = serializers.CharField(
+        help_text='"" (public), "held" (reports look like a flood; a moderator checks) or "cleared".'
+    )
+    review_reason = serializers.CharField()
 
     def get_level(self, incident) -> str:
         return LEVEL_SLUGS[incident.level]

@@ -234,6 +234,16 @@ class Incident(models.Model):
         GroupIncident, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
     )
 
+    class Review(models.TextChoices):
+        NONE = "", "not needed"
+        HELD = "held", "held for review"
+        CLEARED = "cleared", "cleared by a moderator"
+
+    # An incident whose reports come mostly from one network or from scripts is held: the public
+    # status shows at most "possible problems" until a moderator clears it (or quarantines them).
+    review = models.CharField(max_length=8, choices=Review.choices, blank=True, default="")
+    review_reason = models.CharField(max_length=200, blank=True)
+
     objects = IncidentQuerySet.as_manager()
 
     class Meta:

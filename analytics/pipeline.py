@@ -18,6 +18,7 @@ from django.db.models import Min, Q, Sum
 from analytics import detection
 from analytics.baselines import BASELINE_DEFAULTS, fit_baselines, slot_of_week
 from analytics.binning import REFRESH_LOCK_ID, RefreshResult, refresh_buckets
+from analytics.concentration import concentration_reason
 from analytics.models import (
     Baseline,
     CountryBucket,
@@ -306,6 +307,7 @@ def detect_incidents(now: datetime) -> DetectionResult:
             status.evaluated_until = current
             status.updated_at = now
             (changed_statuses if sid in statuses else new_statuses).append(status)
+        _hold_concentrated(now, new_statuses + changed_statuses)
         ServiceStatus.objects.bulk_create(new_statuses)
         _write_statuses(changed_statuses)
         _update_countries(now)
@@ -313,6 +315,22 @@ def detect_incidents(now: datetime) -> DetectionResult:
     if opened or resolved:
         logger.info("detection at %s: %d incidents opened, %d resolved", now, opened, resolved)
     return DetectionResult(services=len(services), opened=opened, resolved=resolved)
+
+
+def _hold_concentrated(now: datetime, statuses: list[ServiceStatus]) -> None:
+    """Hold the unresolved incidents whose reports look like a flood (analytics.concentration),
+    judged during their first hour, and keep the public status of held ones at "possible"."""
+    unresolved = {i.service_id: i for i in Incident.objects.unresolved().exclude(review="cleared")}
+    for incident in unresolved.values():
+        young = incident.review == "" and now - incident.started_at <= timedelta(hours=1)
+        if young and (reason := concentration_reason(incident, now)):
+            incident.review, incident.review_reason = Incident.Review.HELD, reason
+            incident.save(update_fields=["review", "review_reason"])
+            logger.warning("incident %s held for review: %s", incident.pk, reason)
+    for status in statuses:
+        incident = unresolved.get(status.service_id)
+        if incident is not None and incident.review == Incident.Review.HELD:
+            status.level = min(status.level, detection.Level.POSSIBLE)
 
 
 STATUS_COLUMNS = [

@@ -213,6 +213,9 @@ TREMOR = {
     # The report explorer's bursts: this many reports in its window from one reporter key, one
     # network (/24, /48) or one browser family, for one service.
     "BURST_THRESHOLDS": {"reporter": 5, "network": 30, "browser": 200},
+    # An incident is held for review when, among its (at least min_reports) counted reports,
+    # one network or non-browser clients have these shares.
+    "CONCENTRATION": {"min_reports": 20, "network_share": 0.5, "scripted_share": 0.5},
     # Failed admin sign-ins allowed per address within the window, then 429 until it passes.
     "ADMIN_LOGIN_MAX_FAILURES": env_int("ADMIN_LOGIN_MAX_FAILURES", 5),
     "ADMIN_LOGIN_WINDOW_MINUTES": env_int("ADMIN_LOGIN_WINDOW_MINUTES", 15),

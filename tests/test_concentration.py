@@ -1,0 +1,60 @@
+from datetime import timedelta
+
+from django.contrib.auth.models import Group, User
+
+from analytics import pipeline
+from analytics.detection import Level
+from analytics.models import Baseline, Incident, ServiceStatus
+from reports.models import Report
+from reports.roles import MODERATORS
+from tests.conftest import NOON, make_report, make_reports
+
+
+def baseline(service, expected=3.0):
+    Baseline.objects.create(service=service, expected=[expected] * 2016, updated_at=NOON)
+
+
+def test_a_flood_from_one_network_opens_no_public_incident_and_waits_for_review(client, outlook):
+    baseline(outlook)
+    pipeline.refresh_analytics(NOON - timedelta(minutes=1))
+    for i in range(60):
+        make_report(outlook, at=NOON + timedelta(minutes=1), key=f"{i:032x}")
+    Report.objects.update(network_key="n" * 32)  # 60 reporters, one /24
+    pipeline.refresh_analytics(NOON + timedelta(minutes=2))
+    incident = Incident.objects.get()
+    assert incident.review == "held" and "one network" in incident.review_reason
+    status = ServiceStatus.objects.get(service=outlook)
+    assert status.level == Level.POSSIBLE  # not "problems": no public outage
+    body = client.get("/services/outlook/").content.decode()
+    assert "a moderator is checking" in body and "problems at Outlook since" not in body
+
+
+def test_a_crowd_from_many_networks_is_a_public_incident(outlook):
+    baseline(outlook)
+    pipeline.refresh_analytics(NOON - timedelta(minutes=1))
+    make_reports(outlook, 60, at=NOON + timedelta(minutes=1))
+    for i, report in enumerate(Report.objects.all()):
+        report.network_key = f"{i:032x}"
+        report.save()
+    pipeline.refresh_analytics(NOON + timedelta(minutes=2))
+    assert Incident.objects.get().review == ""
+    assert ServiceStatus.objects.get(service=outlook).level == Level.PROBLEMS
+
+
+def test_scripted_reports_are_held_and_a_moderator_can_clear_them(client, outlook):
+    baseline(outlook)
+    pipeline.refresh_analytics(NOON - timedelta(minutes=1))
+    make_reports(outlook, 60, at=NOON + timedelta(minutes=1))
+    Report.objects.update(ua_family="curl")
+    pipeline.refresh_analytics(NOON + timedelta(minutes=2))
+    incident = Incident.objects.get()
+    assert incident.review == "held" and "scripts" in incident.review_reason
+    user = User.objects.create_user("mo", password="a long enough password", is_staff=True)
+    user.groups.add(Group.objects.get(name=MODERATORS))
+    client.force_login(user)
+    client.post(
+        "/admin/analytics/incident/", {"action": "clear_review", "_selected_action": [incident.pk]}
+    )
+    assert Incident.objects.get().review == "cleared"
+    pipeline.refresh_analytics(NOON + timedelta(minutes=3))
+    assert ServiceStatus.objects.get(service=outlook).level == Level.PROBLEMS
