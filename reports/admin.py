@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, When
 from django.template.response import TemplateResponse
@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from reports.explorer import find_bursts
+from reports.merge import MergeError, merge_services
 from reports.models import (
     AuditEntry,
     BlockedPattern,
@@ -54,6 +55,52 @@ class ServiceAdmin(admin.ModelAdmin):
     list_select_related = ["group", "category"]
     search_fields = ["name", "slug", "aliases"]
     prepopulated_fields = {"slug": ["name"]}
+    actions = ["deactivate", "activate", "merge_into"]
+
+    @admin.action(description="Deactivate the selected services", permissions=["change"])
+    def deactivate(self, request, queryset) -> None:
+        count = queryset.update(is_active=False)
+        AuditEntry.objects.create(
+            user=request.user, action="deactivate services", rows=count,
+            detail=", ".join(queryset.values_list("slug", flat=True)),
+        )  # fmt: skip
+        self.message_user(request, f"{count} services deactivated (their history is kept).")
+
+    @admin.action(description="Activate the selected services", permissions=["change"])
+    def activate(self, request, queryset) -> None:
+        self.message_user(request, f"{queryset.update(is_active=True)} services activated.")
+
+    @admin.action(description="Merge the selected duplicate into another service…",
+                  permissions=["change"])  # fmt: skip
+    def merge_into(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one duplicate to merge.", messages.ERROR)
+            return None
+        source = queryset.get()
+        targets = Service.objects.active().filter(category=source.category).exclude(pk=source.pk)
+        if target_id := request.POST.get("target"):
+            target = targets.filter(pk=target_id).first()
+            if target is None:
+                self.message_user(request, "Choose a target in the same category.", messages.ERROR)
+                return None
+            try:
+                moved = merge_services(source, target, request.user)
+            except MergeError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return None
+            self.message_user(
+                request, f"{source} merged into {target}: {moved['reports']} reports moved."
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Merge {source} into another service",
+            "source": source,
+            "targets": targets,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/reports/service/merge.html", context)
 
 
 @admin.register(Report)
