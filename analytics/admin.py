@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from analytics.models import Baseline, DetectorTuning, Incident, ServiceBucket, ServiceStatus
+from analytics.models import (
+    Baseline,
+    DetectorTuning,
+    Incident,
+    MaintenanceWindow,
+    OfficialUpdate,
+    ServiceBucket,
+    ServiceStatus,
+)
 from reports.models import AuditEntry
 
 
@@ -17,12 +25,12 @@ class IncidentAdmin(admin.ModelAdmin):
         "ended_at",
         "review",
     ]
-    list_filter = ["review", "status", "service__group", "service__category"]
-    actions = ["clear_review"]
+    list_filter = ["review", "verdict", "status", "service__group", "service__category"]
+    actions = ["clear_review", "confirm", "false_alarm"]
     list_select_related = ["service"]
     search_fields = ["service__name"]
     date_hierarchy = "started_at"
-    readonly_fields = [f.name for f in Incident._meta.fields]
+    readonly_fields = [f.name for f in Incident._meta.fields if f.name != "verdict"]
 
     @admin.action(
         description="Clear: show the selected held incidents publicly", permissions=["change"]
@@ -34,6 +42,22 @@ class IncidentAdmin(admin.ModelAdmin):
             detail=", ".join(str(pk) for pk in queryset.values_list("pk", flat=True)),
         )  # fmt: skip
         self.message_user(request, f"{count} incidents cleared; the next run shows them.")
+
+    def _judge(self, request, queryset, verdict: str, label: str) -> None:
+        count = queryset.update(verdict=verdict)
+        AuditEntry.objects.create(
+            user=request.user, action=label, rows=count,
+            detail=", ".join(str(pk) for pk in queryset.values_list("pk", flat=True)),
+        )  # fmt: skip
+        self.message_user(request, f"{count} incidents marked: {label}.")
+
+    @admin.action(description="Confirm the selected incidents as outages", permissions=["change"])
+    def confirm(self, request, queryset) -> None:
+        self._judge(request, queryset, Incident.Verdict.CONFIRMED, "confirmed")
+
+    @admin.action(description="Mark the selected incidents as false alarms", permissions=["change"])
+    def false_alarm(self, request, queryset) -> None:
+        self._judge(request, queryset, Incident.Verdict.FALSE_ALARM, "false alarm")
 
     @admin.display(description="ratio at open")
     def ratio_at_open(self, incident: Incident) -> str:
@@ -86,4 +110,26 @@ class DetectorTuningAdmin(admin.ModelAdmin):
     list_display = ["service", "overrides", "reason", "updated_at"]
     list_select_related = ["service"]
     search_fields = ["service__name", "reason"]
+    autocomplete_fields = ["service"]
+
+
+@admin.register(OfficialUpdate)
+class OfficialUpdateAdmin(admin.ModelAdmin):
+    list_display = ["posted_at", "service", "short_text", "source_url", "incident"]
+    list_filter = ["service__group"]
+    list_select_related = ["service"]
+    search_fields = ["text", "service__name"]
+    autocomplete_fields = ["service"]
+    raw_id_fields = ["incident"]
+
+    @admin.display(description="text")
+    def short_text(self, update: OfficialUpdate) -> str:
+        return update.text[:80]
+
+
+@admin.register(MaintenanceWindow)
+class MaintenanceWindowAdmin(admin.ModelAdmin):
+    list_display = ["service", "start", "end", "suppress", "note"]
+    list_filter = ["suppress"]
+    list_select_related = ["service"]
     autocomplete_fields = ["service"]

@@ -244,6 +244,15 @@ class Incident(models.Model):
     review = models.CharField(max_length=8, choices=Review.choices, blank=True, default="")
     review_reason = models.CharField(max_length=200, blank=True)
 
+    class Verdict(models.TextChoices):
+        NONE = "", "not judged"
+        CONFIRMED = "confirmed", "confirmed outage"
+        FALSE_ALARM = "false_alarm", "false alarm"
+
+    # A moderator's judgement. False alarms stay (the detector's statistics need them) and, like
+    # every incident, their buckets are left out of baselines.
+    verdict = models.CharField(max_length=12, choices=Verdict.choices, blank=True, default="")
+
     objects = IncidentQuerySet.as_manager()
 
     class Meta:
@@ -271,3 +280,42 @@ class Incident(models.Model):
     @property
     def peak_ratio(self) -> float:
         return self.peak_reports / max(self.peak_expected, 1e-9)
+
+
+class OfficialUpdate(models.Model):
+    """What the vendor says (status page, social account), shown next to the user reports."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="official_updates")
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="updates"
+    )
+    posted_at = models.DateTimeField(help_text="When the vendor posted it (UTC).")
+    text = models.TextField(max_length=2000)
+    source_url = models.URLField(help_text="Where it was posted.")
+
+    class Meta:
+        ordering = ["-posted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.posted_at:%Y-%m-%d %H:%M}: {self.text[:50]}"
+
+
+class MaintenanceWindow(models.Model):
+    """Scheduled work on a service: its pages say so, and with `suppress` an incident opening
+    during it is held for review instead of shown as an outage."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="maintenance")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    note = models.CharField(max_length=200, blank=True)
+    suppress = models.BooleanField(default=False, help_text="Hold incidents that open during it.")
+
+    class Meta:
+        ordering = ["-start"]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.start >= self.end:
+            raise ValidationError({"end": "The end must be after the start."})

@@ -25,6 +25,7 @@ from analytics.models import (
     DetectorTuning,
     GroupIncident,
     Incident,
+    MaintenanceWindow,
     ServiceBucket,
     ServiceStatus,
 )
@@ -321,9 +322,20 @@ def _hold_concentrated(now: datetime, statuses: list[ServiceStatus]) -> None:
     """Hold the unresolved incidents whose reports look like a flood (analytics.concentration),
     judged during their first hour, and keep the public status of held ones at "possible"."""
     unresolved = {i.service_id: i for i in Incident.objects.unresolved().exclude(review="cleared")}
+    suppressing = {
+        (w.service_id, w.start, w.end)
+        for w in MaintenanceWindow.objects.filter(
+            suppress=True, service_id__in=unresolved, end__gt=now - timedelta(days=1)
+        )
+    }
     for incident in unresolved.values():
         young = incident.review == "" and now - incident.started_at <= timedelta(hours=1)
-        if young and (reason := concentration_reason(incident, now)):
+        in_maintenance = any(
+            sid == incident.service_id and start <= incident.started_at < end
+            for sid, start, end in suppressing
+        )
+        reason = "it opened during scheduled maintenance" if in_maintenance else ""
+        if young and (reason or (reason := concentration_reason(incident, now))):
             incident.review, incident.review_reason = Incident.Review.HELD, reason
             incident.save(update_fields=["review", "review_reason"])
             logger.warning("incident %s held for review: %s", incident.pk, reason)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -16,7 +17,13 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from analytics.detection import Level
-from analytics.models import GroupIncident, Incident, ServiceStatus
+from analytics.models import (
+    GroupIncident,
+    Incident,
+    MaintenanceWindow,
+    OfficialUpdate,
+    ServiceStatus,
+)
 from analytics.series import (
     LEVEL_SLUGS,
     SeriesPoint,
@@ -208,6 +215,15 @@ def _service_parts(slug: str, comments_page: int) -> dict:
     problem_types = list(service.category.problem_types.all())
     by_country = country_counts(service, start, now)
     removed = removed_as_abuse(service.pk, start, now)
+    updates = list(
+        OfficialUpdate.objects.filter(service=service, posted_at__gte=now - timedelta(days=7))[:5]
+    )
+    maintenance = (
+        MaintenanceWindow.objects.filter(service=service, end__gt=now)
+        .filter(start__lt=now + timedelta(days=1))
+        .order_by("start")
+        .first()
+    )
     names = country_names()
     context = {
         "service": service,
@@ -229,6 +245,8 @@ def _service_parts(slug: str, comments_page: int) -> dict:
         "open_incident": open_incident,
         "incident_countries": countries,
         "removed_as_abuse": removed,
+        "official_updates": updates,
+        "maintenance": maintenance,
         "world_map": report_map(by_country, names) if by_country else [],
         "map_view_box": VIEW_BOX,
         "top_countries": top_countries(by_country, names),
@@ -299,8 +317,20 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("started_at")
         )
     countries = [(country_name(c["country"]), round(100 * c["share"])) for c in incident.countries]
+    window_end = incident.ended_at or now
+    updates = list(
+        OfficialUpdate.objects.filter(service=incident.service).filter(
+            Q(incident=incident)
+            | Q(posted_at__gte=incident.started_at, posted_at__lt=window_end + timedelta(hours=2))
+        )
+    )
+    maintenance = MaintenanceWindow.objects.filter(
+        service=incident.service, start__lte=incident.started_at, end__gt=incident.started_at
+    ).first()
     context = {
         "incident": incident,
+        "official_updates": updates,
+        "maintenance": maintenance,
         "service": incident.service,
         "chart": chart_payload(points, [incident]),
         "reports_total": sum(p.reports for p in points if p.start >= incident.started_at),
