@@ -36,6 +36,7 @@ from analytics.series import (
 )
 from analytics.timeutils import bucket_width
 from analytics.worldmap import VIEW_BOX, report_map, top_countries
+from reports import pow
 from reports.geo import country_name, country_names
 from reports.models import Category, Comment, Service, ServiceGroup
 from reports.quarantine import removed_as_abuse
@@ -170,6 +171,8 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if parts is None:
         parts = _service_parts(slug, comments_page)
         cache.set(key, parts, SERVICE_PAGE_SECONDS)
+    # Per request, like the CSRF token: a challenge is good for one report.
+    challenge, bits = pow.new_challenge() if pow.enabled() else ("", 0)
     return render(
         request,
         "analytics/service.html",
@@ -177,6 +180,8 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "parts": parts,
             "service": parts["service"],
             "problem_types": parts["problem_types"],
+            "pow_challenge": challenge,
+            "pow_bits": bits,
         },
     )
 

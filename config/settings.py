@@ -216,6 +216,14 @@ TREMOR = {
     # An incident is held for review when, among its (at least min_reports) counted reports,
     # one network or non-browser clients have these shares.
     "CONCENTRATION": {"min_reports": 20, "network_share": 0.5, "scripted_share": 0.5},
+    # The form's optional proof of work (reports.pow): off unless POW_ENABLED; 16 bits is ~65,000
+    # hashes (well under a second in a phone's browser), one more bit per doubling of load.
+    "POW": {
+        "enabled": env_bool("POW_ENABLED", False),
+        "base_bits": env_int("POW_BASE_BITS", 16),
+        "max_bits": env_int("POW_MAX_BITS", 20),
+        "load_step": env_int("POW_LOAD_STEP", 600),  # form submissions per minute
+    },
     # Failed admin sign-ins allowed per address within the window, then 429 until it passes.
     "ADMIN_LOGIN_MAX_FAILURES": env_int("ADMIN_LOGIN_MAX_FAILURES", 5),
     "ADMIN_LOGIN_WINDOW_MINUTES": env_int("ADMIN_LOGIN_WINDOW_MINUTES", 15),

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from reports import pow
 from reports.forms import ReportForm
 from reports.models import Service
 from reports.services import reporter_from_request, submit_report
@@ -26,6 +27,14 @@ def submit_report_form(request: HttpRequest, slug: str) -> HttpResponse:
             f"Too many reports from your connection; please try again in {math.ceil(wait)} seconds.",
         )
         return back
+    if pow.enabled():
+        pow.record_submission()
+        problem = pow.check(
+            request.POST.get("pow_challenge", ""), request.POST.get("pow_counter", "")
+        )
+        if problem:
+            messages.error(request, problem)
+            return back
     form = ReportForm(request.POST, service=service)
     if not form.is_valid():
         for errors in form.errors.values():

@@ -5,6 +5,7 @@ Without chromium the tests are skipped with a message (`make test` installs it w
 under CI (CI=true) a missing browser is a failure, not a skip.
 """
 
+import hashlib
 import os
 import shutil
 import time
@@ -18,7 +19,7 @@ from django.utils import timezone
 from analytics import pipeline
 from analytics.models import ServiceBucket
 from analytics.tasks import refresh_analytics
-from reports.models import Service
+from reports.models import Report, Service
 from tests.conftest import make_incident, make_reports
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
@@ -196,4 +197,24 @@ def test_the_service_page_refreshes_its_numbers_without_a_reload(site, desktop):
     assert "User reports indicate problems at Outlook" in page.inner_text("#status")
     assert page.evaluate("window.tremorMarker") == 1
     assert page.locator("#status time[data-local]").count() >= 1
+    desktop.assert_clean()
+
+
+def test_with_proof_of_work_on_the_browser_does_the_work_and_the_report_counts(
+    site, desktop, settings
+):
+    settings.TREMOR = {
+        **settings.TREMOR,
+        "POW": {"enabled": True, "base_bits": 12, "max_bits": 16, "load_step": 600},
+    }
+    page = desktop.page
+    page.goto(site + "/services/outlook/")
+    # The page's own SHA-256 agrees with Python's (first 32 bits, as a signed integer).
+    for text in ("abc", "x" * 100, "challenge:12345"):
+        expected = int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big", signed=True)
+        assert page.evaluate(f"tremorSha256First32({text!r})") == expected
+    page.get_by_role("button", name="I have a problem with Outlook → Login").click()
+    page.wait_for_url("**/services/outlook/#report")
+    assert "is counted" in page.inner_text("[role=status]")
+    assert Report.objects.counted().count() == 1
     desktop.assert_clean()
