@@ -252,6 +252,17 @@ class Incident(models.Model):
     # A moderator's judgement. False alarms stay (the detector's statistics need them) and, like
     # every incident, their buckets are left out of baselines.
     verdict = models.CharField(max_length=12, choices=Verdict.choices, blank=True, default="")
+    # Set when a quarantine took away the reports that opened it: it is held while the quarantine
+    # lasts, and its review as it was comes back on release.
+    withdrawn_by = models.ForeignKey(
+        "reports.Quarantine",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="withdrawn_incidents",
+    )
+    review_before = models.CharField(max_length=8, blank=True, default="")
+    review_reason_before = models.CharField(max_length=200, blank=True, default="")
 
     objects = IncidentQuerySet.as_manager()
 

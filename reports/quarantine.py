@@ -46,7 +46,7 @@ def apply_quarantine(quarantine: Quarantine, user, *, recount: bool = False) -> 
             f"{quarantine.reason}",
             rows=count,
         )
-    _after(quarantine, recount)
+    _after(quarantine, recount, releasing=False)
     return count
 
 
@@ -67,30 +67,32 @@ def release_quarantine(quarantine: Quarantine, user, *, recount: bool = False) -
             detail=f"released quarantine {quarantine.pk} of {quarantine.service}",
             rows=count,
         )
-    _after(quarantine, recount)
+    _after(quarantine, recount, releasing=True)
     return count
 
 
-def _after(quarantine: Quarantine, recount: bool) -> None:
+def _after(quarantine: Quarantine, recount: bool, releasing: bool) -> None:
     if recount:
-        recount_window(quarantine.service_id, quarantine.start, quarantine.end)
+        recount_window(quarantine, releasing)
         return
     from reports.tasks import recount_after_quarantine
 
-    transaction.on_commit(
-        lambda: recount_after_quarantine.delay(
-            quarantine.service_id, quarantine.start.isoformat(), quarantine.end.isoformat()
-        )
-    )
+    transaction.on_commit(lambda: recount_after_quarantine.delay(quarantine.pk, releasing))
 
 
-def recount_window(service_id: int, start: datetime, end: datetime) -> None:
-    """Recount the window's buckets from the reports that count now, then refit the baseline."""
+def recount_window(quarantine: Quarantine, releasing: bool) -> None:
+    """Recount the window's buckets from the reports that count now, refit the baseline, then
+    hold the incidents the detector would no longer open (or, on release, give them back)."""
     from analytics import pipeline
     from analytics.binning import refresh_buckets
+    from analytics.reassess import restore_withdrawn, withdraw_unsupported
 
-    refresh_buckets(start, end)
-    pipeline.rebuild_baselines(timezone.now(), services=[service_id])
+    refresh_buckets(quarantine.start, quarantine.end)
+    pipeline.rebuild_baselines(timezone.now(), services=[quarantine.service_id])
+    if releasing:
+        restore_withdrawn(quarantine)
+    else:
+        withdraw_unsupported(quarantine.service_id, quarantine.start, quarantine.end, quarantine)
 
 
 def removed_as_abuse(service_id: int, start: datetime, end: datetime) -> int:

@@ -14,9 +14,8 @@ def prune_reports() -> int:
 
 
 @shared_task(soft_time_limit=600, time_limit=660, ignore_result=True)
-def recount_after_quarantine(service_id: int, start: str, end: str) -> None:
-    from datetime import datetime
-
+def recount_after_quarantine(quarantine_id: int, releasing: bool) -> None:
+    from reports.models import Quarantine
     from reports.quarantine import recount_window
 
-    recount_window(service_id, datetime.fromisoformat(start), datetime.fromisoformat(end))
+    recount_window(Quarantine.objects.get(pk=quarantine_id), releasing)

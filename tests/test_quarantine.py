@@ -108,3 +108,35 @@ def test_a_moderator_quarantines_and_releases_in_the_admin(client, outlook, floo
     assert Quarantine.objects.get().released_at is not None
     assert not Report.objects.filter(not_counted_reason="abuse").exists()
     assert client.get("/admin/reports/auditentry/").status_code == 200
+
+
+def test_an_incident_opened_by_a_flood_is_withdrawn_by_its_quarantine_and_back_on_release(
+    outlook,
+):
+    from analytics import pipeline
+    from analytics.models import Baseline, Incident, ServiceStatus
+    from tests.conftest import NOON
+
+    Baseline.objects.create(service=outlook, expected=[3.0] * 2016, updated_at=NOON)
+    pipeline.refresh_analytics(NOON - timedelta(minutes=1))
+    for i in range(40):  # 40 reporters from many networks: not caught by the concentration check
+        make_report(outlook, at=NOON + timedelta(minutes=1), key=f"{i:032x}")
+    for i, report in enumerate(Report.objects.all()):
+        report.network_key = f"{i:032x}"
+        report.ua_family = "Firefox" if i < 35 else "Chrome"
+        report.save()
+    pipeline.refresh_analytics(NOON + timedelta(minutes=2))
+    incident = Incident.objects.get()
+    assert incident.review == "" and ServiceStatus.objects.get(service=outlook).level == 2
+    quarantine = Quarantine(
+        service=outlook, start=NOON, end=NOON + timedelta(minutes=5), ua_family="Firefox",
+        reason="one browser family, a scripted flood",
+    )  # fmt: skip
+    assert apply_quarantine(quarantine, None, recount=True) == 35
+    incident.refresh_from_db()
+    assert incident.review == "held" and incident.withdrawn_by == quarantine
+    pipeline.refresh_analytics(NOON + timedelta(minutes=3))
+    assert ServiceStatus.objects.get(service=outlook).level <= 1  # no public outage any more
+    release_quarantine(quarantine, None, recount=True)
+    incident.refresh_from_db()
+    assert (incident.review, incident.withdrawn_by) == ("", None)
