@@ -37,6 +37,7 @@ from analytics.series import (
 from analytics.timeutils import bucket_width
 from analytics.worldmap import VIEW_BOX, report_map, top_countries
 from reports import pow
+from reports.forms import form_stamp
 from reports.geo import country_name, country_names
 from reports.models import Category, Comment, Service, ServiceGroup
 from reports.quarantine import removed_as_abuse
@@ -182,6 +183,7 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "problem_types": parts["problem_types"],
             "pow_challenge": challenge,
             "pow_bits": bits,
+            "form_shown": form_stamp(),
         },
     )
 

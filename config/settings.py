@@ -214,8 +214,15 @@ TREMOR = {
     # network (/24, /48) or one browser family, for one service.
     "BURST_THRESHOLDS": {"reporter": 5, "network": 30, "browser": 200},
     # An incident is held for review when, among its (at least min_reports) counted reports,
-    # one network or non-browser clients have these shares.
-    "CONCENTRATION": {"min_reports": 20, "network_share": 0.5, "scripted_share": 0.5},
+    # one network or non-browser clients have these shares, or this share of form reports came
+    # within fast_seconds of the page showing the form.
+    "CONCENTRATION": {
+        "min_reports": 20,
+        "network_share": 0.5,
+        "scripted_share": 0.5,
+        "fast_seconds": 2,
+        "fast_share": 0.8,
+    },
     # The form's optional proof of work (reports.pow): off unless POW_ENABLED; 16 bits is ~65,000
     # hashes (well under a second in a phone's browser), one more bit per doubling of load.
     "POW": {

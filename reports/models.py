@@ -145,6 +145,9 @@ class Report(models.Model):
         max_length=20, choices=NotCountedReason.choices, blank=True, default=""
     )
     is_simulated = models.BooleanField(default=False)
+    # Seconds between the page showing the form and the report arriving (the form only; null
+    # from the API): people read first, scripts post at once.
+    seconds_to_submit = models.PositiveIntegerField(null=True, blank=True)
     quarantine = models.ForeignKey(
         "Quarantine", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
     )

@@ -55,6 +55,7 @@ def submit_report(
     now: datetime | None = None,
     simulated: bool = False,
     honeypot: bool = False,
+    seconds_to_submit: int | None = None,
 ) -> Submission:
     """Store one report; it counts unless this reporter already counted for the service recently.
 
@@ -92,6 +93,7 @@ def submit_report(
                 else ""
             ),
             is_simulated=simulated,
+            seconds_to_submit=seconds_to_submit,
         )
         if comment.strip():
             body = comment.strip()

@@ -49,6 +49,7 @@ def submit_report_form(request: HttpRequest, slug: str) -> HttpResponse:
         comment=form.cleaned_data["comment"],
         now=now,
         honeypot=bool(form.cleaned_data["website"]),
+        seconds_to_submit=form.seconds_to_submit(),
     )
     problem = form.cleaned_data["problem"].name
     if submission.counted:

@@ -58,3 +58,35 @@ def test_scripted_reports_are_held_and_a_moderator_can_clear_them(client, outloo
     assert Incident.objects.get().review == "cleared"
     pipeline.refresh_analytics(NOON + timedelta(minutes=3))
     assert ServiceStatus.objects.get(service=outlook).level == Level.PROBLEMS
+
+
+def test_the_form_records_how_long_the_reporter_took(client, outlook):
+    import time
+
+    from django.core import signing
+
+    from reports.forms import STAMP_SALT
+
+    page = client.get("/services/outlook/").content.decode()
+    stamp = page.split('name="shown" value="')[1].split('"')[0]
+    client.post("/services/outlook/report", {"problem": "login", "shown": stamp})
+    old = signing.dumps(f"{time.time() - 12:.3f}", salt=STAMP_SALT)
+    client.post("/services/outlook/report", {"problem": "login", "shown": old},
+                REMOTE_ADDR="198.51.100.3")  # fmt: skip
+    client.post("/services/outlook/report", {"problem": "login", "shown": "forged"},
+                REMOTE_ADDR="198.51.100.4")  # fmt: skip
+    seconds = list(Report.objects.order_by("pk").values_list("seconds_to_submit", flat=True))
+    assert seconds[0] in (0, 1) and 11 <= seconds[1] <= 13 and seconds[2] is None
+
+
+def test_reports_sent_the_moment_the_page_loads_are_held(outlook):
+    baseline(outlook)
+    pipeline.refresh_analytics(NOON - timedelta(minutes=1))
+    make_reports(outlook, 60, at=NOON + timedelta(minutes=1))
+    for i, report in enumerate(Report.objects.all()):
+        report.network_key = f"{i:032x}"
+        report.seconds_to_submit = 0 if i < 55 else 9
+        report.save()
+    pipeline.refresh_analytics(NOON + timedelta(minutes=2))
+    incident = Incident.objects.get()
+    assert incident.review == "held" and "within 2 s" in incident.review_reason
