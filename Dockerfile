@@ -21,4 +21,4 @@ RUN DATABASE_URL=postgresql://build@localhost/build SECRET_KEY=build-only \
     && mkdir -p /tmp/tremor && chown tremor /tmp/tremor
 USER tremor
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi", "-c", "config/gunicorn.py"]

@@ -50,3 +50,16 @@ def test_no_table_contains_an_address_after_reports_from_many(client, outlook, s
                     found.append(f"{table}.{column}: {address}")
     assert found == []
     assert Report.objects.count() == len(ADDRESSES)  # every report did arrive
+
+
+def test_the_production_access_log_leaves_out_client_addresses():
+    from pathlib import Path
+
+    from config import gunicorn
+
+    root = Path(__file__).resolve().parent.parent
+    assert "%(h)s" not in gunicorn.access_log_format
+    assert "forwarded" not in gunicorn.access_log_format.lower()
+    for path in ("compose.yaml", "Dockerfile"):
+        text = (root / path).read_text()
+        assert "config/gunicorn.py" in text and "--access-logfile" not in text, path
