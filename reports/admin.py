@@ -205,7 +205,12 @@ class CommentAdmin(admin.ModelAdmin):
         )
 
     def _set(self, request, queryset, status: str, verb: str) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
         count = queryset.update(status=status)
+        AuditEntry.objects.create(
+            user=request.user, action=f"comments {verb}", rows=count,
+            detail="comments " + ", ".join(str(pk) for pk in ids),
+        )  # fmt: skip
         self.message_user(request, f"{count} comment{'s' if count != 1 else ''} {verb}.")
 
     @admin.action(description="Show the selected comments", permissions=["change"])

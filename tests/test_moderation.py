@@ -69,3 +69,13 @@ def test_the_queue_lists_pending_first_and_links_a_reporters_other_comments(outl
     assert others.status_code == 200
     text = others.content.decode()
     assert "ordinary" in text and "x.example" not in text
+
+
+def test_moderation_actions_are_audited(outlook, moderator):
+    from reports.models import AuditEntry
+
+    spam = comment(outlook, "buy followers", key="h" * 32)
+    moderator.post("/admin/reports/comment/", {"action": "hide", "_selected_action": [spam.pk]})
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.rows, entry.user.username) == ("comments hidden", 1, "mo")
+    assert str(spam.pk) in entry.detail

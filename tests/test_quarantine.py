@@ -140,3 +140,16 @@ def test_an_incident_opened_by_a_flood_is_withdrawn_by_its_quarantine_and_back_o
     release_quarantine(quarantine, None, recount=True)
     incident.refresh_from_db()
     assert (incident.review, incident.withdrawn_by) == ("", None)
+
+
+def test_the_celery_task_recounts_a_quarantine_window(outlook, flood):
+    from reports.tasks import recount_after_quarantine
+
+    quarantine = Quarantine(
+        service=outlook, start=flood - timedelta(hours=1), end=flood, network_key="n" * 32,
+        reason="flood",
+    )  # fmt: skip
+    apply_quarantine(quarantine, None)  # in a test transaction: the task is not queued
+    assert sum(r for _, _, r in all_buckets()[0]) == 46  # not recounted yet
+    recount_after_quarantine(quarantine.pk, False)  # what the worker runs
+    assert sum(r for _, _, r in all_buckets()[0]) == 6
