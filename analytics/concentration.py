@@ -10,45 +10,71 @@ most reporters are new to the site, so the age of a key or a first visit would f
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count
+from django.db import connection
 
 from analytics.models import Incident
-from reports.models import Report
 
 # Browser families that people do not report with; "None" is an empty User-Agent.
 NOT_BROWSERS = ["curl", "Python", "Bot", "None", "Other"]
 
 
-def concentration_reason(incident: Incident, now: datetime) -> str:
-    """Why the incident's reports look like a flood ("" when they look like people)."""
+def concentration_reasons(incidents: list[Incident], now: datetime) -> dict[int, str]:
+    """Why each incident's reports look like a flood (absent when they look like people).
+
+    Two queries for all the incidents together: the detection pass runs every minute, and a
+    query or two per open incident would add up on a bad day.
+    """
+    if not incidents:
+        return {}
     limits = settings.TREMOR["CONCENTRATION"]
-    reports = Report.objects.counted().filter(
-        service_id=incident.service_id,
-        created_at__gte=incident.started_at,
-        created_at__lt=now,
-        is_simulated=False,
+    joined = (
+        "FROM analytics_incident i JOIN reports_report r ON r.service_id = i.service_id "
+        "AND r.created_at >= i.started_at AND r.created_at < %(now)s "
+        "WHERE i.id = ANY(%(ids)s) AND r.is_counted AND NOT r.is_simulated"
     )
-    total = reports.count()
+    params = {
+        "now": now,
+        "ids": [i.pk for i in incidents],
+        "browsers": NOT_BROWSERS,
+        "fast": limits["fast_seconds"],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.id, count(*), "
+            "count(*) FILTER (WHERE r.ua_family = ANY(%(browsers)s)), "
+            "count(r.seconds_to_submit), "
+            "count(*) FILTER (WHERE r.seconds_to_submit < %(fast)s) "
+            f"{joined} GROUP BY i.id",
+            params,
+        )
+        totals = {row[0]: row[1:] for row in cursor.fetchall()}
+        cursor.execute(
+            f"SELECT DISTINCT ON (i.id) i.id, count(*) {joined} AND r.network_key <> '' "
+            "GROUP BY i.id, r.network_key ORDER BY i.id, count(*) DESC",
+            params,
+        )
+        top_network = dict(cursor.fetchall())
+    reasons = {}
+    for incident_id, (total, scripted, timed, fast) in totals.items():
+        reason = flood_reason(total, top_network.get(incident_id, 0), scripted, timed, fast, limits)
+        if reason:
+            reasons[incident_id] = reason
+    return reasons
+
+
+def flood_reason(
+    total: int, top_network: int, scripted: int, timed: int, fast: int, limits: dict
+) -> str:
+    """The verdict from the counts: "" when the reports look like people."""
     if total < limits["min_reports"]:
         return ""
-    top = (
-        reports.exclude(network_key="")
-        .values("network_key")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-        .first()
-    )
-    if top and top["n"] / total >= limits["network_share"]:
-        return f"{top['n'] / total:.0%} of its {total} reports come from one network"
-    scripted = reports.filter(ua_family__in=NOT_BROWSERS).count()
+    if top_network / total >= limits["network_share"]:
+        return f"{top_network / total:.0%} of its {total} reports come from one network"
     if scripted / total >= limits["scripted_share"]:
         return f"{scripted / total:.0%} of its {total} reports come from scripts or no browser"
-    timed = reports.filter(seconds_to_submit__isnull=False)
-    timed_total = timed.count()
-    fast = timed.filter(seconds_to_submit__lt=limits["fast_seconds"]).count()
-    if timed_total >= limits["min_reports"] and fast / timed_total >= limits["fast_share"]:
+    if timed >= limits["min_reports"] and fast / timed >= limits["fast_share"]:
         return (
-            f"{fast / timed_total:.0%} of its {timed_total} form reports were sent within "
+            f"{fast / timed:.0%} of its {timed} form reports were sent within "
             f"{limits['fast_seconds']} s of the page showing the form"
         )
     return ""

@@ -18,7 +18,7 @@ from django.db.models import Min, Q, Sum
 from analytics import detection
 from analytics.baselines import BASELINE_DEFAULTS, fit_baselines, slot_of_week
 from analytics.binning import REFRESH_LOCK_ID, RefreshResult, refresh_buckets
-from analytics.concentration import concentration_reason
+from analytics.concentration import concentration_reasons
 from analytics.models import (
     Baseline,
     CountryBucket,
@@ -328,14 +328,19 @@ def _hold_concentrated(now: datetime, statuses: list[ServiceStatus]) -> None:
             suppress=True, service_id__in=unresolved, end__gt=now - timedelta(days=1)
         )
     }
-    for incident in unresolved.values():
-        young = incident.review == "" and now - incident.started_at <= timedelta(hours=1)
+    young = [
+        i
+        for i in unresolved.values()
+        if i.review == "" and now - i.started_at <= timedelta(hours=1)
+    ]
+    floods = concentration_reasons(young, now)
+    for incident in young:
         in_maintenance = any(
             sid == incident.service_id and start <= incident.started_at < end
             for sid, start, end in suppressing
         )
         reason = "it opened during scheduled maintenance" if in_maintenance else ""
-        if young and (reason or (reason := concentration_reason(incident, now))):
+        if reason := reason or floods.get(incident.pk, ""):
             incident.review, incident.review_reason = Incident.Review.HELD, reason
             incident.save(update_fields=["review", "review_reason"])
             logger.warning("incident %s held for review: %s", incident.pk, reason)

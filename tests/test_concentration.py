@@ -90,3 +90,14 @@ def test_reports_sent_the_moment_the_page_loads_are_held(outlook):
     pipeline.refresh_analytics(NOON + timedelta(minutes=2))
     incident = Incident.objects.get()
     assert incident.review == "held" and "within 2 s" in incident.review_reason
+
+
+def test_too_few_reports_are_never_called_a_flood():
+    from django.conf import settings
+
+    from analytics.concentration import flood_reason
+
+    limits = settings.TREMOR["CONCENTRATION"]
+    assert flood_reason(19, 19, 19, 19, 19, limits) == ""
+    assert "one network" in flood_reason(20, 10, 0, 0, 0, limits)
+    assert flood_reason(20, 9, 9, 20, 15, limits) == ""  # 75 % fast: under 80 %
