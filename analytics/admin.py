@@ -9,7 +9,7 @@ from analytics.models import (
     ServiceBucket,
     ServiceStatus,
 )
-from reports.models import AuditEntry
+from reports.audit import audited_update
 
 
 @admin.register(Incident)
@@ -36,19 +36,12 @@ class IncidentAdmin(admin.ModelAdmin):
         description="Clear: show the selected held incidents publicly", permissions=["change"]
     )
     def clear_review(self, request, queryset) -> None:
-        count = queryset.filter(review=Incident.Review.HELD).update(review=Incident.Review.CLEARED)
-        AuditEntry.objects.create(
-            user=request.user, action="clear incident", rows=count,
-            detail=", ".join(str(pk) for pk in queryset.values_list("pk", flat=True)),
-        )  # fmt: skip
+        held = queryset.filter(review=Incident.Review.HELD)
+        count = audited_update(request.user, held, "clear incident", review=Incident.Review.CLEARED)
         self.message_user(request, f"{count} incidents cleared; the next run shows them.")
 
     def _judge(self, request, queryset, verdict: str, label: str) -> None:
-        count = queryset.update(verdict=verdict)
-        AuditEntry.objects.create(
-            user=request.user, action=label, rows=count,
-            detail=", ".join(str(pk) for pk in queryset.values_list("pk", flat=True)),
-        )  # fmt: skip
+        count = audited_update(request.user, queryset, label, verdict=verdict)
         self.message_user(request, f"{count} incidents marked: {label}.")
 
     @admin.action(description="Confirm the selected incidents as outages", permissions=["change"])

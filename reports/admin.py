@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from reports.audit import audited_update
 from reports.explorer import find_bursts
 from reports.merge import MergeError, merge_services
 from reports.models import (
@@ -59,16 +60,13 @@ class ServiceAdmin(admin.ModelAdmin):
 
     @admin.action(description="Deactivate the selected services", permissions=["change"])
     def deactivate(self, request, queryset) -> None:
-        count = queryset.update(is_active=False)
-        AuditEntry.objects.create(
-            user=request.user, action="deactivate services", rows=count,
-            detail=", ".join(queryset.values_list("slug", flat=True)),
-        )  # fmt: skip
+        count = audited_update(request.user, queryset, "deactivate services", is_active=False)
         self.message_user(request, f"{count} services deactivated (their history is kept).")
 
     @admin.action(description="Activate the selected services", permissions=["change"])
     def activate(self, request, queryset) -> None:
-        self.message_user(request, f"{queryset.update(is_active=True)} services activated.")
+        count = audited_update(request.user, queryset, "activate services", is_active=True)
+        self.message_user(request, f"{count} services activated.")
 
     @admin.action(description="Merge the selected duplicate into another service…",
                   permissions=["change"])  # fmt: skip
@@ -205,12 +203,7 @@ class CommentAdmin(admin.ModelAdmin):
         )
 
     def _set(self, request, queryset, status: str, verb: str) -> None:
-        ids = list(queryset.values_list("pk", flat=True))
-        count = queryset.update(status=status)
-        AuditEntry.objects.create(
-            user=request.user, action=f"comments {verb}", rows=count,
-            detail="comments " + ", ".join(str(pk) for pk in ids),
-        )  # fmt: skip
+        count = audited_update(request.user, queryset, f"comments {verb}", status=status)
         self.message_user(request, f"{count} comment{'s' if count != 1 else ''} {verb}.")
 
     @admin.action(description="Show the selected comments", permissions=["change"])
