@@ -17,6 +17,7 @@ class IncidentAdmin(admin.ModelAdmin):
     list_display = [
         "service",
         "status",
+        "detected_at",
         "started_at",
         "peak_at",
         "peak_reports",
@@ -29,7 +30,7 @@ class IncidentAdmin(admin.ModelAdmin):
     actions = ["clear_review", "confirm", "false_alarm"]
     list_select_related = ["service"]
     search_fields = ["service__name"]
-    date_hierarchy = "started_at"
+    date_hierarchy = "detected_at"
     readonly_fields = [f.name for f in Incident._meta.fields if f.name != "verdict"]
 
     @admin.action(
@@ -86,10 +87,10 @@ class ServiceBucketAdmin(admin.ModelAdmin):
 
 @admin.register(Baseline)
 class BaselineAdmin(admin.ModelAdmin):
-    list_display = ["service", "level", "alpha", "history_days", "typical_per_bucket", "updated_at"]
+    list_display = ["service", "level", "noise", "history_days", "typical_per_bucket", "updated_at"]
     list_select_related = ["service"]
     search_fields = ["service__name"]
-    readonly_fields = ["service", "expected", "alpha", "level", "history_days", "updated_at"]
+    readonly_fields = ["service", "expected", "noise", "level", "history_days", "updated_at"]
 
     @admin.display(description="mean per bucket")
     def typical_per_bucket(self, baseline: Baseline) -> str:

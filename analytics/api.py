@@ -62,15 +62,23 @@ class IncidentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     service = serializers.CharField(source="service.slug")
     status = serializers.CharField()
-    started_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(
+        help_text="When reports began rising (the first elevated bucket of the deciding window)."
+    )
+    detected_at = serializers.DateTimeField(
+        help_text="When the detector decided to open the incident: latency is measured to this."
+    )
     peak_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField(allow_null=True)
-    opened_reports = serializers.IntegerField()
-    opened_expected = serializers.FloatField()
-    opened_ratio = serializers.FloatField()
+    opened_reports = serializers.IntegerField(help_text="Reports in the deciding window.")
+    opened_expected = serializers.FloatField(help_text="Expected reports in that window.")
+    opened_buckets = serializers.IntegerField(help_text="The deciding window's length in buckets.")
+    opened_ratio = serializers.FloatField(
+        help_text="opened_reports / max(opened_expected, 0.5 per bucket), one decimal, at most 1000."
+    )
     peak_reports = serializers.IntegerField()
     peak_expected = serializers.FloatField()
-    peak_ratio = serializers.FloatField()
+    peak_ratio = serializers.FloatField(help_text="The same rule for the peak bucket.")
     level = serializers.SerializerMethodField()
     opened_probability = serializers.FloatField(help_text="Upper-tail probability at opening.")
     peak_probability = serializers.FloatField()
@@ -178,9 +186,9 @@ class IncidentListAPI(ListAPIView):
         if service := self.request.query_params.get("service"):
             incidents = incidents.filter(service__slug=service)
         if status := self.request.query_params.get("status"):
-            if status not in Incident.Status.values:
+            if status not in {s.value for s in Incident.Status}:
                 raise exceptions.ValidationError(
-                    {"status": [f"One of: {', '.join(Incident.Status.values)}."]}
+                    {"status": [f"One of: {', '.join(s.value for s in Incident.Status)}."]}
                 )
             incidents = incidents.filter(status=status)
         return incidents.order_by("-started_at", "-pk")

@@ -1,9 +1,8 @@
 """Running the detector causally over a recorded series: the `backtest` command and benchmarks.
 
-The same baselines and detector as the live pipeline, with the same defaults. A decision about
-bucket t uses only buckets before t: baselines are refitted at every UTC day boundary (every hour
-while there are fewer than two days of history) from what came before, leaving out the buckets of
-incidents found so far, and buckets are fed to the incident state machine one by one.
+The same baselines and detector as the live pipeline, with the same defaults, through the same
+replay loop (analytics.detector.replay.replay_causally); this module reads the CSV and shapes
+the result.
 """
 
 from dataclasses import asdict, dataclass, field
@@ -13,24 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics.baselines import (
-    BASELINE_DEFAULTS,
-    BaselineSettings,
-    fit_baselines,
-    slot_of_week,
-)
-from analytics.detection import (
-    DEFAULTS,
-    DetectorSettings,
-    Evidence,
-    Level,
-    Tracker,
-    advance,
-    assess,
-)
-
-# With less history than this the detector stays silent (there is nothing to compare with).
-WARM_UP = timedelta(hours=1)
+from analytics.detector.baselines import BASELINE_DEFAULTS, BaselineSettings
+from analytics.detector.levels import Level
+from analytics.detector.machine import IncidentState, Status
+from analytics.detector.replay import replay_causally
+from analytics.detector.settings import DEFAULTS, DetectorSettings
 
 
 class BacktestError(ValueError):
@@ -40,13 +26,14 @@ class BacktestError(ValueError):
 @dataclass(frozen=True)
 class BacktestIncident:
     start: datetime
-    detected: datetime  # the bucket whose evidence opened it (the decision comes at its end)
+    detected: datetime  # when the detector decided: the end of the bucket whose evidence opened it
     peak: datetime
     end: datetime | None  # None: still open at the end of the series
     level: str
-    observed: int  # at opening
+    observed: int  # the deciding window's reports, expected count and probability
     expected: float
     probability: float
+    buckets: int  # the deciding window's length
     peak_observed: int
     peak_expected: float
     peak_probability: float
@@ -60,7 +47,7 @@ class BacktestResult:
     incidents: list[BacktestIncident] = field(default_factory=list)
     levels: np.ndarray | None = None  # per bucket
     expected: np.ndarray | None = None  # per bucket
-    alpha: np.ndarray | None = None  # per bucket: the over-dispersion in force
+    noise: np.ndarray | None = None  # per bucket: the noise in force, one per window
     probability: np.ndarray | None = None  # per bucket
     index: pd.DatetimeIndex | None = None
 
@@ -84,13 +71,6 @@ class BacktestResult:
                 "problems": [iso(t) for t in self.buckets_at(Level.PROBLEMS)],
             },
         }
-
-
-LEVEL_NAMES = {
-    Level.OK: "no problems",
-    Level.POSSIBLE: "possible problems",
-    Level.PROBLEMS: "problems",
-}
 
 
 def infer_width(index: pd.DatetimeIndex) -> timedelta:
@@ -161,110 +141,35 @@ def run_backtest(
 ) -> BacktestResult:
     """Run the detector over a dense series (UTC index at a fixed width) in time order."""
     width = infer_width(series.index)
-    per_day = int(timedelta(days=1) / width)
-    values = series.to_numpy(dtype=float)
-    index = series.index
-    n = len(values)
-    start = index[0].to_pydatetime()
-    max_excluded = int(baseline_settings.max_excluded / width)
-    first_slot = slot_of_week(start, width)
-
-    expected = np.zeros(n)
-    alpha = np.zeros(n)
-    levels = np.zeros(n, dtype=int)
-    probability = np.ones(n)
-    excluded = np.zeros(n, dtype=bool)
-    incidents: list[BacktestIncident] = []
-    tracker = Tracker()
-    current = None  # index of the open incident's first bucket, for exclusion
-    detected_at: dict[datetime, datetime] = {}  # incident start → bucket that opened it
-
-    # Nothing is judged during the warm-up: there is no history to compare with yet.
-    position = int(index.searchsorted(pd.Timestamp(start + WARM_UP)))
-    while position < n:
-        moment = index[position].to_pydatetime()
-        # Refit at every UTC day boundary, or every hour while history is shorter than two days.
-        hour = moment.replace(minute=0, second=0, microsecond=0)
-        if moment - start < timedelta(days=2):
-            boundary = hour + timedelta(hours=1)
-        else:
-            boundary = hour.replace(hour=0) + timedelta(days=1)
-        chunk_end = min(n, position + max(1, int((boundary - moment) / width)))
-        fit = fit_baselines(
-            values[None, :position],
-            first_slot,
-            per_day,
-            excluded=excluded[None, :position],
-            settings=baseline_settings,
-        )
-        per_week = fit.expected.shape[1]
-        slots = (first_slot + np.arange(position, chunk_end)) % per_week
-        expected[position:chunk_end] = fit.expected[0, slots]
-        alpha[position:chunk_end] = fit.alpha[0]
-        chunk_levels, chunk_p, chunk_ratio = assess(
-            values[position:chunk_end], expected[position:chunk_end], fit.alpha[0], settings
-        )
-        levels[position:chunk_end] = chunk_levels
-        probability[position:chunk_end] = chunk_p
-        for i in range(position, chunk_end):
-            before = tracker.incident
-            tracker = advance(
-                tracker,
-                Evidence(
-                    index[i].to_pydatetime(), int(values[i]), float(expected[i]), float(alpha[i])
-                ),
-                width,
-                settings,
-            )
-            incident = tracker.incident
-            opened = (
-                incident is not None
-                and incident.status == "open"
-                and (before is None or before.status == "resolved")
-            )
-            if opened and (before is None or before.started_at != incident.started_at):
-                current = int(index.searchsorted(pd.Timestamp(incident.started_at)))
-                detected_at[incident.started_at] = index[i].to_pydatetime()
-            if incident is not None and incident.status != "resolved" and current is not None:
-                excluded[current : min(i + 1, current + max_excluded)] = True
-            if (
-                incident is not None
-                and incident.status == "resolved"
-                and (before is not None and before.status != "resolved")
-            ):
-                _record(incidents, incident, detected_at[incident.started_at])
-        position = chunk_end
-    if tracker.incident is not None and tracker.incident.status != "resolved":
-        _record(incidents, tracker.incident, detected_at[tracker.incident.started_at])
+    start = series.index[0].to_pydatetime()
+    replayed = replay_causally(
+        series.to_numpy(dtype=float), start, width, settings, baseline_settings
+    )
     return BacktestResult(
         width=width,
         start=start,
-        end=index[-1].to_pydatetime() + width,
-        incidents=incidents,
-        levels=levels,
-        expected=expected,
-        alpha=alpha,
-        probability=probability,
-        index=index,
+        end=series.index[-1].to_pydatetime() + width,
+        incidents=[_entry(i) for i in replayed.incidents],
+        levels=replayed.levels,
+        expected=replayed.expected,
+        noise=replayed.noise,
+        probability=replayed.probability,
+        index=series.index,
     )
 
 
-def _record(incidents: list[BacktestIncident], state, detected: datetime) -> None:
-    entry = BacktestIncident(
+def _entry(state: IncidentState) -> BacktestIncident:
+    return BacktestIncident(
         start=state.started_at,
-        detected=detected,
+        detected=state.detected_at,
         peak=state.peak_at,
-        end=state.ended_at if state.status == "resolved" else None,
-        level=LEVEL_NAMES[Level(state.level)],
+        end=state.ended_at if state.status == Status.RESOLVED else None,
+        level=Level(state.level).label,
         observed=state.opened_reports,
         expected=round(state.opened_expected, 3),
         probability=state.opened_probability,
+        buckets=state.opened_buckets,
         peak_observed=state.peak_reports,
         peak_expected=round(state.peak_expected, 3),
         peak_probability=state.peak_probability,
     )
-    # A re-opening within the cool-down continues an incident already recorded.
-    if incidents and incidents[-1].start == entry.start:
-        incidents[-1] = entry
-    else:
-        incidents.append(entry)

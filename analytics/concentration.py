@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 
 from analytics.models import Incident
+from analytics.timeutils import bucket_width
 
 # Browser families that people do not report with; "None" is an empty User-Agent.
 NOT_BROWSERS = ["curl", "Python", "Bot", "None", "Other"]
@@ -20,6 +21,9 @@ NOT_BROWSERS = ["curl", "Python", "Bot", "None", "Other"]
 
 def concentration_reasons(incidents: list[Incident], now: datetime) -> dict[int, str]:
     """Why each incident's reports look like a flood (absent when they look like people).
+
+    Judged on the reports of the window that decided the incident (its `opened_buckets` up to
+    `detected_at`) and those since: the crowd that made the decision, not the slow rise before.
 
     Two queries for all the incidents together: the detection pass runs every minute, and a
     query or two per open incident would add up on a bad day.
@@ -29,11 +33,13 @@ def concentration_reasons(incidents: list[Incident], now: datetime) -> dict[int,
     limits = settings.TREMOR["CONCENTRATION"]
     joined = (
         "FROM analytics_incident i JOIN reports_report r ON r.service_id = i.service_id "
-        "AND r.created_at >= i.started_at AND r.created_at < %(now)s "
+        "AND r.created_at >= i.detected_at - i.opened_buckets * %(width)s "
+        "AND r.created_at < %(now)s "
         "WHERE i.id = ANY(%(ids)s) AND r.is_counted AND NOT r.is_simulated"
     )
     params = {
         "now": now,
+        "width": bucket_width(),
         "ids": [i.pk for i in incidents],
         "browsers": NOT_BROWSERS,
         "fast": limits["fast_seconds"],

@@ -5,12 +5,15 @@ Pages and the read API use these tables only; raw reports are aggregated by the 
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from analytics.detection import DetectorSettings, tuned
+from analytics.detector import levels
+from analytics.detector.machine import Status
+from analytics.detector.settings import DetectorSettings, tuned
 from reports.models import ProblemType, Service, ServiceGroup
 
 
@@ -89,27 +92,32 @@ class CountryBucket(models.Model):
 class Baseline(models.Model):
     """A service's fitted baseline: expected reports per bucket for every slot of the week.
 
-    Slot 0 is Monday 00:00 UTC (analytics.baselines.slot_of_week). Rebuilt by a scheduled task.
+    Slot 0 is Monday 00:00 UTC (analytics.detector.baselines.slot_of_week). Rebuilt by a scheduled task.
     """
 
     service = models.OneToOneField(
         Service, on_delete=models.CASCADE, primary_key=True, related_name="baseline"
     )
     expected = ArrayField(models.FloatField(), help_text="Per slot of the week, level included.")
-    alpha = models.FloatField(default=0.0, help_text="Negative-binomial over-dispersion.")
+    noise = ArrayField(
+        models.FloatField(),
+        default=list,
+        help_text="Noise of the log rate per window of 1, 2, 3, 6 and 12 buckets "
+        "(analytics.detector.windows).",
+    )
     level = models.FloatField(default=1.0, help_text="Recent level over the weekly profile.")
     history_days = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"baseline of {self.service_id} (level {self.level:.2f}, alpha {self.alpha:.2f})"
+        return f"baseline of {self.service_id} (level {self.level:.2f})"
 
 
 class DetectorTuning(models.Model):
     """Per-service detector settings that differ from the shipped defaults.
 
-    `overrides` maps names of analytics.detection.DetectorSettings to values, e.g.
-    {"problems_min_reports": 30, "onset_threshold": 18}. Try them first with
+    `overrides` maps names of analytics.detector.settings.DetectorSettings to values, e.g.
+    {"open_min_reports": 30, "open_ratios": [10, 6, 4, 3.5, 3]}. Try them first with
     `backtest --set` on the service's exported history.
     """
 
@@ -119,7 +127,7 @@ class DetectorTuning(models.Model):
     overrides = models.JSONField(
         default=dict,
         blank=True,
-        help_text='Setting name → value, e.g. {"problems_min_reports": 30}. See the README.',
+        help_text='Setting name → value, e.g. {"open_min_reports": 30}. See the README.',
     )
     reason = models.TextField(
         blank=True, help_text="Why this service needs it (for the next operator)."
@@ -139,10 +147,7 @@ class DetectorTuning(models.Model):
         return tuned(self.overrides)
 
 
-class Level(models.IntegerChoices):
-    OK = 0, "no problems"
-    POSSIBLE = 1, "possible problems"
-    PROBLEMS = 2, "problems"
+Level = levels.Level
 
 
 class ServiceStatus(models.Model):
@@ -151,7 +156,7 @@ class ServiceStatus(models.Model):
     service = models.OneToOneField(
         Service, on_delete=models.CASCADE, primary_key=True, related_name="status"
     )
-    level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.OK)
+    level = models.PositiveSmallIntegerField(choices=levels.CHOICES, default=Level.OK)
     since = models.DateTimeField(null=True, blank=True, help_text="When this level began.")
     observed = models.PositiveIntegerField(default=0, help_text="Reports in the current bucket.")
     expected = models.FloatField(default=0.0, help_text="Baseline for the current bucket.")
@@ -204,14 +209,20 @@ class IncidentQuerySet(models.QuerySet):
 
 
 class Incident(models.Model):
-    class Status(models.TextChoices):
-        OPEN = "open", "open"
-        RECOVERING = "recovering", "recovering"
-        RESOLVED = "resolved", "resolved"
+    Status = Status  # the detector's own: open, recovering, resolved
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="incidents")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
-    started_at = models.DateTimeField(help_text="Start of the bucket that opened the incident.")
+    status = models.CharField(
+        max_length=12, choices=[(s.value, s.value) for s in Status], default=Status.OPEN
+    )
+    started_at = models.DateTimeField(
+        help_text="When reports began rising: the first elevated bucket of the window that "
+        "opened the incident (before the detector knew)."
+    )
+    detected_at = models.DateTimeField(
+        help_text="When the detector decided: the end of the closed bucket, or the minute the "
+        "filling bucket was judged."
+    )
     ended_at = models.DateTimeField(
         null=True, blank=True, help_text="End of the last active bucket."
     )
@@ -219,11 +230,12 @@ class Incident(models.Model):
         help_text="Start of the latest bucket above the threshold."
     )
     quiet_buckets = models.PositiveSmallIntegerField(default=0)
-    level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.PROBLEMS)
-    # The evidence that opened it, and at its peak.
+    level = models.PositiveSmallIntegerField(choices=levels.CHOICES, default=Level.PROBLEMS)
+    # The evidence of the decision (a window of `opened_buckets` buckets), and at its peak.
     opened_reports = models.PositiveIntegerField()
     opened_expected = models.FloatField()
     opened_probability = models.FloatField(default=1.0)
+    opened_buckets = models.PositiveSmallIntegerField(default=1)
     peak_at = models.DateTimeField()
     peak_reports = models.PositiveIntegerField()
     peak_expected = models.FloatField()
@@ -286,11 +298,16 @@ class Incident(models.Model):
 
     @property
     def opened_ratio(self) -> float:
-        return self.opened_reports / max(self.opened_expected, 1e-9)
+        return levels.ratio(self.opened_reports, self.opened_expected, self.opened_buckets)
 
     @property
     def peak_ratio(self) -> float:
-        return self.peak_reports / max(self.peak_expected, 1e-9)
+        return levels.ratio(self.peak_reports, self.peak_expected)
+
+    @property
+    def opened_minutes(self) -> int:
+        """The deciding window's length in minutes."""
+        return self.opened_buckets * settings.TREMOR["BUCKET_MINUTES"]
 
 
 class OfficialUpdate(models.Model):

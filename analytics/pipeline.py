@@ -1,7 +1,8 @@
 """The ORM glue of the pipeline: binning → baselines → detection → status and incidents.
 
 Each function takes `now` explicitly (the tasks and commands pass the clock) and is safe to re-run.
-The maths lives in pure modules (analytics.baselines, analytics.detection, analytics.evidence).
+The maths lives in the pure package analytics.detector; this module loads its inputs, runs its
+replay loop and writes what came out.
 """
 
 import dataclasses
@@ -15,10 +16,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Min, Q, Sum
 
-from analytics import detection
-from analytics.baselines import BASELINE_DEFAULTS, fit_baselines, slot_of_week
 from analytics.binning import REFRESH_LOCK_ID, RefreshResult, refresh_buckets
 from analytics.concentration import concentration_reasons
+from analytics.detector import Event, IncidentState, Level, Status, Tracker
+from analytics.detector.baselines import BASELINE_DEFAULTS, fit_baselines, slot_of_week
+from analytics.detector.evidence import judge
+from analytics.detector.replay import judgements_from_verdicts, replay
+from analytics.detector.settings import DEFAULTS
+from analytics.detector.windows import LONGEST, NOISE_PRIOR, WINDOWS
 from analytics.models import (
     Baseline,
     CountryBucket,
@@ -121,7 +126,7 @@ def rebuild_baselines(now: datetime, services: list[int] | None = None) -> int:
                 Baseline(
                     service_id=sid,
                     expected=[round(float(v), 4) for v in fit.expected[row]],
-                    alpha=float(fit.alpha[row]),
+                    noise=[round(float(v), 4) for v in fit.noise[row]],
                     level=float(fit.level[row]),
                     history_days=int(fit.history_days[row]),
                     updated_at=now,
@@ -130,25 +135,24 @@ def rebuild_baselines(now: datetime, services: list[int] | None = None) -> int:
             ],
             update_conflicts=True,
             unique_fields=["service"],
-            update_fields=["expected", "alpha", "level", "history_days", "updated_at"],
+            update_fields=["expected", "noise", "level", "history_days", "updated_at"],
             batch_size=500,
         )
     return len(service_ids)
 
 
 # The incident columns that mirror the detector's state, field for field.
-STATE_FIELDS = [f.name for f in dataclasses.fields(detection.IncidentState)]
+STATE_FIELDS = [f.name for f in dataclasses.fields(IncidentState)]
 
 
-def _to_state(incident: Incident | None) -> detection.IncidentState | None:
+def _to_state(incident: Incident | None) -> IncidentState | None:
     if incident is None:
         return None
-    return detection.IncidentState(**{name: getattr(incident, name) for name in STATE_FIELDS})
+    state = {name: getattr(incident, name) for name in STATE_FIELDS}
+    return IncidentState(**{**state, "status": Status(state["status"])})
 
 
-def _save_state(
-    service_id: int, incident: Incident | None, state: detection.IncidentState
-) -> Incident:
+def _save_state(service_id: int, incident: Incident | None, state: IncidentState) -> Incident:
     """Write the state to its row; a state with another start than the row is a new incident."""
     if incident is None or incident.started_at != state.started_at:
         incident = Incident(service_id=service_id)
@@ -159,20 +163,20 @@ def _save_state(
 
 
 def _expected_slices(services: list[int], first: int, count: int, per_week: int) -> dict:
-    """Per service: (expected for slots first … first+count-1, wrapping the week, alpha)."""
+    """Per service: (expected for slots first … first+count-1, wrapping the week, noise)."""
     last = first + count
     if last <= per_week:
         column = f"expected__{first}_{last}"  # an SQL array slice: only what is needed
         rows = Baseline.objects.filter(service_id__in=services).values_list(
-            "service_id", column, "alpha"
+            "service_id", column, "noise"
         )
-        return {sid: (values, alpha) for sid, values, alpha in rows}
+        return {sid: (values, noise) for sid, values, noise in rows}
     rows = Baseline.objects.filter(service_id__in=services).values_list(
-        "service_id", "expected", "alpha"
+        "service_id", "expected", "noise"
     )
     return {
-        sid: ([values[(first + i) % per_week] for i in range(count)], alpha)
-        for sid, values, alpha in rows
+        sid: ([values[(first + i) % per_week] for i in range(count)], noise)
+        for sid, values, noise in rows
     }
 
 
@@ -194,7 +198,7 @@ def detect_incidents(now: datetime) -> DetectionResult:
             t.service_id: t.settings()
             for t in DetectorTuning.objects.filter(service_id__in=services)
         }
-        cooldown = width * max(s.cooldown_buckets for s in [detection.DEFAULTS, *tunings.values()])
+        cooldown = width * max(s.cooldown_buckets for s in [DEFAULTS, *tunings.values()])
         statuses = {s.service_id: s for s in ServiceStatus.objects.filter(service_id__in=services)}
         earliest = current - MAX_REPLAY_BUCKETS * width
         starts = {
@@ -223,87 +227,94 @@ def detect_incidents(now: datetime) -> DetectionResult:
         ):
             incidents[incident.service_id] = incident
 
-        # Every bucket to judge, for all services, judged in one vectorised call.
-        plan: list[tuple[int, datetime, int, float, float, bool]] = []
-        spans: dict[int, slice] = {}  # each service's rows of the plan
+        # Every bucket to judge, for all services: a row of the LONGEST latest buckets each (the
+        # tracker's memory, then the new ones), judged in one vectorised call.
+        trackers = {
+            sid: Tracker.from_json(
+                statuses[sid].memory if sid in statuses else None, _to_state(incidents.get(sid))
+            )
+            for sid in services
+        }
+        partial = min(max(fraction, DEFAULTS.min_partial_fraction), 1.0)
+        observed_rows, expected_rows, noise_rows, closed_rows, starts_rows = [], [], [], [], []
+        spans: dict[int, slice] = {}  # each service's rows
+        full_expected: list[float] = []
         for sid in services:
-            first_row = len(plan)
-            expected, alpha = baselines.get(sid, (None, 0.0))
+            first_row = len(observed_rows)
+            expected, noise = baselines.get(sid, (None, None))
+            noise = list(noise or []) or list(NOISE_PRIOR)
+            history = list(trackers[sid].recent)
             bucket = starts[sid]
             while bucket <= current:
                 offset = int((bucket - window_start) / width)
-                plan.append(
-                    (
-                        sid,
-                        bucket,
-                        counts.get((sid, bucket), 0),
-                        float(expected[offset]) if expected else 0.0,
-                        alpha,
-                        bucket < current,
-                    )
-                )
+                x = float(counts.get((sid, bucket), 0))
+                mu = float(expected[offset]) if expected else 0.0
+                closed = bucket < current
+                window = [*history, (x, mu if closed else mu * partial)][-LONGEST:]
+                pad = [(np.nan, np.nan)] * (LONGEST - len(window))
+                observed_rows.append([v for v, _ in pad + window])
+                expected_rows.append([m for _, m in pad + window])
+                noise_rows.append(noise)
+                closed_rows.append(closed)
+                starts_rows.append(bucket)
+                full_expected.append(mu)
+                if closed:
+                    history = [*history, (x, mu)][-LONGEST:]
                 bucket += width
-            spans[sid] = slice(first_row, len(plan))
-        columns = list(zip(*plan, strict=True)) if plan else [()] * 6
-        levels_all, probabilities, ratios = detection.judge_many(
-            columns[2], columns[3], columns[4], columns[5], fraction
-        )
+            spans[sid] = slice(first_row, len(observed_rows))
+        observed_all = np.array(observed_rows, dtype=float).reshape(-1, LONGEST)
+        expected_all = np.array(expected_rows, dtype=float).reshape(-1, LONGEST)
+        noise_all = np.array(noise_rows, dtype=float).reshape(-1, len(WINDOWS))
+        closed_all = np.array(closed_rows, dtype=bool)
+        verdicts = judge(observed_all, expected_all, noise_all, closed_all)
         # Tuned services are judged again with their own settings (few: one call each).
         for sid, tuned in tunings.items():
             rows = spans[sid]
-            verdict = detection.judge_many(
-                *(column[rows] for column in columns[2:6]), fraction, tuned
+            own = judge(
+                observed_all[rows], expected_all[rows], noise_all[rows], closed_all[rows], tuned
             )
-            for column, values in zip((levels_all, probabilities, ratios), verdict, strict=True):
-                column[rows] = values
-        evidence_by_service: dict[int, list[detection.Evidence]] = {}
-        for i, (sid, bucket, observed, expected_value, alpha, closed) in enumerate(plan):
-            evidence_by_service.setdefault(sid, []).append(
-                detection.Evidence(
-                    start=bucket,
-                    observed=observed,
-                    expected=expected_value,
-                    alpha=alpha,
-                    closed=closed,
-                    fraction=fraction,
-                    verdict=(levels_all[i], probabilities[i], ratios[i]),
-                )
-            )
+            for name in verdicts.__dataclass_fields__:
+                getattr(verdicts, name)[rows] = getattr(own, name)
 
         new_statuses, changed_statuses = [], []
         for sid in services:
+            rows = spans[sid]
             row = incidents.get(sid)
             status = statuses.get(sid) or ServiceStatus(service_id=sid)
-            tracker = detection.Tracker.from_json(status.memory, _to_state(row))
-            service_settings = tunings.get(sid, detection.DEFAULTS)
-            levels = []
-            for evidence in evidence_by_service[sid]:
-                before = tracker.incident
-                tracker = detection.advance(tracker, evidence, width, service_settings)
-                after = tracker.incident
-                levels.append(evidence.judged()[0])
-                if after is not None and after.status != "resolved":
-                    if before is None or before.status == "resolved":
-                        opened += before is None or before.started_at != after.started_at
-                elif after is not None and before is not None and before.status != "resolved":
-                    resolved += 1
-                if after != before and after is not None:
-                    row = _save_state(sid, row, after)
+            service_settings = tunings.get(sid, DEFAULTS)
+            judgements = judgements_from_verdicts(
+                starts_rows[rows],
+                observed_all[rows],
+                expected_all[rows],
+                _rows(verdicts, rows),
+                closed_all[rows],
+                [
+                    b + width if c else now
+                    for b, c in zip(starts_rows[rows], closed_rows[rows], strict=True)
+                ],
+                service_settings.still_ratio,
+                whole=full_expected[rows],
+            )
+            tracker, steps = replay(trackers[sid], judgements, width, service_settings)
+            for _, step in steps:
+                opened += Event.OPENED in step.events
+                resolved += Event.RESOLVED in step.events
+                row = _save_state(sid, row, step.tracker.incident)
             state = tracker.incident
-            if state is not None and state.status == "open":
-                level = detection.Level.PROBLEMS
-            elif state is not None and state.status == "recovering":
-                level = detection.Level.POSSIBLE
+            if state is not None and state.status == Status.OPEN:
+                level = Level.PROBLEMS
+            elif state is not None and state.status == Status.RECOVERING:
+                level = Level.POSSIBLE
             else:
-                level = min(max(levels[-2:], default=0), detection.Level.POSSIBLE)
+                level = min(max((j.level for j in judgements[-2:]), default=0), Level.POSSIBLE)
             if status.since is None or status.level != level:
-                active = level == detection.Level.PROBLEMS and state is not None
-                status.since = state.started_at if active else now
-            _, probability, _ = evidence.judged()
+                active = level == Level.PROBLEMS and state is not None
+                status.since = state.detected_at if active else now
+            last = judgements[-1]
             status.level = int(level)
-            status.observed = evidence.observed
-            status.expected = evidence.expected
-            status.probability = probability
+            status.observed = last.observed
+            status.expected = last.expected
+            status.probability = last.probability
             status.memory = tracker.to_json()
             status.evaluated_until = current
             status.updated_at = now
@@ -331,12 +342,12 @@ def _hold_concentrated(now: datetime, statuses: list[ServiceStatus]) -> None:
     young = [
         i
         for i in unresolved.values()
-        if i.review == "" and now - i.started_at <= timedelta(hours=1)
+        if i.review == "" and now - i.detected_at <= timedelta(hours=1)
     ]
     floods = concentration_reasons(young, now)
     for incident in young:
         in_maintenance = any(
-            sid == incident.service_id and start <= incident.started_at < end
+            sid == incident.service_id and start <= incident.detected_at < end
             for sid, start, end in suppressing
         )
         reason = "it opened during scheduled maintenance" if in_maintenance else ""
@@ -347,7 +358,14 @@ def _hold_concentrated(now: datetime, statuses: list[ServiceStatus]) -> None:
     for status in statuses:
         incident = unresolved.get(status.service_id)
         if incident is not None and incident.review == Incident.Review.HELD:
-            status.level = min(status.level, detection.Level.POSSIBLE)
+            status.level = min(status.level, Level.POSSIBLE)
+
+
+def _rows(verdicts, rows: slice):
+    """The verdicts of some rows only."""
+    return dataclasses.replace(
+        verdicts, **{name: getattr(verdicts, name)[rows] for name in verdicts.__dataclass_fields__}
+    )
 
 
 STATUS_COLUMNS = [

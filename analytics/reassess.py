@@ -2,13 +2,18 @@
 
 from datetime import timedelta
 
-from analytics import detection
-from analytics.baselines import slot_of_week
+import numpy as np
+
+from analytics.detector import DEFAULTS, Status, Tracker
+from analytics.detector.baselines import slot_of_week
+from analytics.detector.replay import judge_series, replay
+from analytics.detector.windows import NOISE_PRIOR
 from analytics.models import Baseline, DetectorTuning, Incident, ServiceBucket
 from analytics.timeutils import bucket_width, floor_bucket
 
-# The replay starts this long before the incident (the CUSUMs need some run-up) and looks for
-# an opening up to this long after its start.
+# The replay starts this long before reports began rising (the windows need their run-up) and
+# looks for an opening until this long after the detector first decided: a slow onset that took
+# an hour of moderate evidence is found again if the reports that decided it still count.
 RUN_UP = timedelta(hours=1)
 LATE = timedelta(minutes=30)
 
@@ -16,36 +21,37 @@ LATE = timedelta(minutes=30)
 def still_opens(incident: Incident) -> bool:
     width = bucket_width()
     first = floor_bucket(incident.started_at - RUN_UP, width)
-    last = incident.started_at + LATE
+    last = floor_bucket(incident.detected_at + LATE, width)
     baseline = Baseline.objects.filter(service_id=incident.service_id).first()
     if baseline is None:
         return True  # nothing to judge against: leave it alone
     tuning = DetectorTuning.objects.filter(service_id=incident.service_id).first()
-    settings = tuning.settings() if tuning else detection.DEFAULTS
-    counts = dict(
+    settings = tuning.settings() if tuning else DEFAULTS
+    found = dict(
         ServiceBucket.objects.filter(service_id=incident.service_id)
         .in_window(first, last + width)
         .values_list("start", "reports")
     )
-    tracker = detection.Tracker()
-    moment = first
-    while moment <= last:
-        expected = baseline.expected[slot_of_week(moment, width)]
-        evidence = detection.Evidence(moment, counts.get(moment, 0), expected, baseline.alpha)
-        tracker = detection.advance(tracker, evidence, width, settings)
-        if tracker.incident is not None and tracker.incident.status != "resolved":
-            return True
-        moment += width
-    return False
+    length = int((last - first) / width) + 1
+    moments = [first + i * width for i in range(length)]
+    counts = np.array([found.get(m, 0) for m in moments], dtype=float)
+    expected = np.array([baseline.expected[slot_of_week(m, width)] for m in moments])
+    noise = np.tile(baseline.noise or list(NOISE_PRIOR), (length, 1))
+    judged = judge_series(counts, expected, noise, 0, length, first, width, settings)
+    _, steps = replay(Tracker(), judged, width, settings)
+    return any(
+        s.tracker.incident and s.tracker.incident.status != Status.RESOLVED for _, s in steps
+    )
 
 
 def withdraw_unsupported(service_id: int, start, end, quarantine) -> int:
-    """Hold the service's incidents opened in [start, end) that the detector would no longer
-    open; returns how many."""
+    """Hold the service's incidents whose evidence lies in [start, end) (reports began rising
+    before its end, the decision came after its start) that the detector would no longer open;
+    returns how many."""
     withdrawn = 0
     for incident in Incident.objects.filter(
         service_id=service_id,
-        started_at__gte=start - LATE,
+        detected_at__gte=start,
         started_at__lt=end,
         withdrawn_by__isnull=True,
     ):

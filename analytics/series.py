@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from django.db.models import Sum
 from django.db.models.functions import TruncHour
 
-from analytics.baselines import slot_of_week
-from analytics.detection import Level
+from analytics.detector import Level
+from analytics.detector.baselines import slot_of_week
+from analytics.detector.levels import SLUGS
 from analytics.models import (
     Baseline,
     CountryBucket,
@@ -152,4 +153,4 @@ def status_for(service: Service) -> ServiceStatus:
         return ServiceStatus(service=service, level=Level.OK)
 
 
-LEVEL_SLUGS = {Level.OK: "ok", Level.POSSIBLE: "possible", Level.PROBLEMS: "problems"}
+LEVEL_SLUGS = SLUGS  # one name per level, from the detector

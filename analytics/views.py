@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from analytics.detection import Level
+from analytics.detector import Level
 from analytics.models import (
     GroupIncident,
     Incident,
@@ -332,7 +332,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     )
     maintenance = MaintenanceWindow.objects.filter(
-        service=incident.service, start__lte=incident.started_at, end__gt=incident.started_at
+        service=incident.service, start__lte=incident.detected_at, end__gt=incident.detected_at
     ).first()
     context = {
         "incident": incident,

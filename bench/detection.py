@@ -34,8 +34,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analytics.backtest import run_backtest  # noqa: E402
 from analytics.detection import DEFAULTS  # noqa: E402
+
+from analytics.backtest import run_backtest  # noqa: E402
 from analytics.scenarios import Outage, daily_rhythm  # noqa: E402
 
 WIDTH = timedelta(minutes=5)

@@ -33,7 +33,7 @@ def peak_rss_gib() -> float:
 
 
 def bench_rebuild() -> None:
-    from analytics.baselines import fit_baselines
+    from analytics.detector.baselines import fit_baselines
 
     per_day, weeks, batch = 288, 8, 1000
     length = weeks * 7 * per_day

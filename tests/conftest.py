@@ -4,7 +4,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -117,12 +117,15 @@ def make_incident(
     expected: float,
     peak_reports: int | None = None,
     ended_at: datetime | None = None,
+    detected_at: datetime | None = None,
 ) -> Incident:
-    """An incident opened on `reports` vs `expected`, resolved when `ended_at` is given."""
+    """An incident opened on `reports` vs `expected` in one bucket (decided at its end unless
+    `detected_at` says otherwise), resolved when `ended_at` is given."""
     return Incident.objects.create(
         service=service,
         status="resolved" if ended_at else "open",
         started_at=started_at,
+        detected_at=detected_at or started_at + timedelta(minutes=5),
         ended_at=ended_at,
         last_active_at=ended_at or started_at,
         opened_reports=reports,

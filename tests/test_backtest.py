@@ -30,6 +30,9 @@ def test_an_injected_outage_is_found_with_its_start_peak_and_end(tmp_path):
     assert len(late) == 1
     incident = late[0]
     assert incident.start == pd.Timestamp("2026-01-25 10:00", tz="UTC")
+    # Decided when a window of the 6× outage was enough: at a bucket's end, after the start.
+    assert pd.Timestamp("2026-01-25 10:05", tz="UTC") <= incident.detected
+    assert incident.detected <= pd.Timestamp("2026-01-25 10:15", tz="UTC")
     assert incident.end == pd.Timestamp("2026-01-25 11:00", tz="UTC")
     assert incident.level == "problems" and incident.probability < 1e-6
 
@@ -102,15 +105,15 @@ def test_settings_can_be_tried_with_set(tmp_path, capsys):
     call_command("backtest", str(path), "--json")
     shipped = json.loads(capsys.readouterr().out)[str(path)]
     assert shipped["incidents"]
-    # Demanding 500 reports in a bucket and an enormous accumulated evidence silences it.
+    # Demanding 5,000 reports in a window and a near-certainty silences it.
     call_command(
         "backtest",
         str(path),
         "--json",
         "--set",
-        "problems_min_reports=500",
+        "open_min_reports=5000",
         "--set",
-        "onset_threshold=1e6",
+        "open_probability=1e-300",
     )
     assert json.loads(capsys.readouterr().out)[str(path)]["incidents"] == []
 
@@ -118,9 +121,9 @@ def test_settings_can_be_tried_with_set(tmp_path, capsys):
 @pytest.mark.parametrize(
     "option, message",
     [
-        ("onset_threshold", "expected NAME=VALUE"),
+        ("open_min_reports", "expected NAME=VALUE"),
         ("no_such=1", "unknown detector setting"),
-        ("problems_min_reports=many", "must be a whole number"),
+        ("open_min_reports=many", "must be a whole number"),
     ],
 )
 def test_bad_settings_are_one_line(tmp_path, option, message):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from analytics.baselines import BaselineSettings, fit_baselines
+from analytics.detector.baselines import BaselineSettings, fit_baselines
 
 PER_DAY = 288
 PER_WEEK = 7 * PER_DAY
@@ -91,17 +91,18 @@ def test_under_two_days_of_history_falls_back_to_the_overall_level():
 
 def test_no_history_gives_zero():
     fit = fit_baselines(np.full((1, PER_WEEK), np.nan), 0, PER_DAY)
-    assert np.all(fit.expected == 0.0) and fit.alpha[0] == 0.0
+    assert np.all(fit.expected == 0.0)
 
 
-def test_over_dispersion_is_estimated_from_history():
+def test_noise_is_measured_out_of_sample_from_history():
     rng = np.random.default_rng(4)
-    mu, alpha = 20.0, 0.25
-    values = rng.negative_binomial(1 / alpha, (1 / alpha) / (1 / alpha + mu), size=4 * PER_WEEK)
+    mu = 20.0
+    wandering = rng.poisson(mu * np.exp(rng.normal(0, 0.4, 4 * PER_WEEK) - 0.08))
     poisson = rng.poisson(mu, size=4 * PER_WEEK)
-    fit = fit_baselines(np.vstack([values, poisson]).astype(float), 0, PER_DAY)
-    assert fit.alpha[0] == pytest.approx(alpha, abs=0.07)
-    assert fit.alpha[1] < 0.02
+    fit = fit_baselines(np.vstack([wandering, poisson]).astype(float), 0, PER_DAY)
+    assert fit.noise.shape == (2, 5)
+    assert fit.noise[0, 0] == pytest.approx(0.4, abs=0.08)
+    assert fit.noise[1, 0] < 0.15
 
 
 def test_only_the_configured_weeks_are_used():

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.contrib.auth.models import Group, User
 
 from analytics import pipeline
-from analytics.detection import Level
+from analytics.detector import Level
 from analytics.models import Baseline, Incident, ServiceStatus
 from reports.models import Report
 from reports.roles import MODERATORS

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from analytics import pipeline
-from analytics.detection import Level
+from analytics.detector import Level
 from analytics.models import (
     Baseline,
     Incident,

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.utils import timezone
@@ -106,12 +106,33 @@ def test_simulated_data_is_labelled(client, outlook, now):
     assert "simulated" in client.get("/services/outlook/").content.decode()
 
 
-def test_the_incident_evidence_is_on_the_service_page(client, outlook, now):
-    make_incident(
-        outlook, started_at=now - timedelta(minutes=10), reports=412, expected=18, peak_reports=500
+def opened_tag(moment) -> str:
+    """The <time> element the pages print for a moment (analytics.templatetags.tremor.moment)."""
+    from analytics.templatetags.tremor import moment as render
+
+    return str(render(moment))
+
+
+def test_the_service_page_says_when_the_detector_decided_and_when_reports_began_rising(
+    client, outlook, now
+):
+    incident = make_incident(
+        outlook,
+        started_at=now - timedelta(minutes=40),
+        detected_at=now - timedelta(minutes=10),
+        reports=412,
+        expected=18,
+        peak_reports=500,
     )
+    incident.opened_buckets = 3
+    incident.save()
     body = client.get("/services/outlook/").content.decode()
-    assert "412 reports vs 18.0 expected (22.9×, p = " in body
+    opened = (now - timedelta(minutes=10)).astimezone(UTC).strftime("%H:%M")
+    rising = (now - timedelta(minutes=40)).astimezone(UTC).strftime("%H:%M")
+    assert f"opened at {opened_tag(now - timedelta(minutes=10))}" in body
+    assert "on 412 reports in 15 minutes vs 18.0 expected (22.9×, p = " in body
+    assert f"reports began rising at {opened_tag(now - timedelta(minutes=40))}" in body
+    assert opened != rising
 
 
 def test_times_are_marked_up_for_the_visitors_time_zone_with_utc_in_the_title(client, outlook, now):
@@ -179,8 +200,9 @@ def test_the_incident_page_shows_its_timeline_evidence_and_chart(client, outlook
     response = client.get(f"/incidents/{incident.pk}/")
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Started" in body and "Peak" in body and "Resolved" in body
-    assert "412 reports in 5 minutes against 18.0 expected (22.9×" in body
+    assert "Reports began rising" in body and "Opened" in body
+    assert "Peak" in body and "Resolved" in body
+    assert "on 412 reports in 5 minutes against 18.0 expected (22.9×" in body
     assert "United States: 70 %" in body
     chart = response.context["chart"]
     assert chart["bands"] == [

@@ -5,14 +5,16 @@ from django.core.exceptions import ValidationError
 
 from analytics import pipeline
 from analytics.binning import refresh_buckets
-from analytics.detection import Level
+from analytics.detector import Level
 from analytics.models import Baseline, DetectorTuning, GroupIncident, Incident, ServiceStatus
 from reports.models import Service
 from tests.conftest import NOON, make_incident, make_reports
 
 
-def set_baseline(service: Service, expected: float, now) -> None:
-    Baseline.objects.create(service=service, expected=[expected] * 2016, updated_at=now)
+def set_baseline(service: Service, expected: float, now, noise: float = 0.2) -> None:
+    Baseline.objects.create(
+        service=service, expected=[expected] * 2016, noise=[noise] * 5, updated_at=now
+    )
 
 
 def run_at(moment):
@@ -34,18 +36,19 @@ def test_a_spike_opens_an_incident_while_its_bucket_is_still_filling(outlook):
     make_reports(outlook, 40, at=NOON + timedelta(minutes=1))
     run_at(NOON + timedelta(minutes=2))  # the 12:00 bucket is only two minutes old
     incident = Incident.objects.get(service=outlook)
-    assert (incident.status, incident.started_at) == ("open", NOON)
-    assert (incident.opened_reports, incident.opened_expected) == (40, 3.0)
+    decided = NOON + timedelta(minutes=2)
+    assert (incident.status, incident.started_at, incident.detected_at) == ("open", NOON, decided)
+    # The numbers of the decision: 40 reports in the first two minutes, 40 % of a bucket's 3.
+    assert (incident.opened_reports, incident.opened_buckets) == (40, 1)
+    assert incident.opened_expected == pytest.approx(1.2)
     status = ServiceStatus.objects.get(service=outlook)
-    assert (status.level, status.since) == (Level.PROBLEMS, NOON)
+    assert (status.level, status.since) == (Level.PROBLEMS, decided)
 
 
 def test_a_tuned_service_is_judged_with_its_own_settings(outlook, teams):
     for service in (outlook, teams):
         set_baseline(service, 3.0, NOON)
-    DetectorTuning.objects.create(
-        service=outlook, overrides={"problems_min_reports": 100, "onset_threshold": 1e6}
-    )
+    DetectorTuning.objects.create(service=outlook, overrides={"open_min_reports": 100})
     run_at(NOON - timedelta(minutes=1))
     make_reports(outlook, 40, at=NOON + timedelta(minutes=1))
     make_reports(teams, 40, at=NOON + timedelta(minutes=1), prefix="t")
@@ -55,10 +58,10 @@ def test_a_tuned_service_is_judged_with_its_own_settings(outlook, teams):
 
 
 def test_a_tuning_with_a_bad_setting_is_refused_with_a_field_error(outlook):
-    tuning = DetectorTuning(service=outlook, overrides={"problems_ratio": 0.5})
+    tuning = DetectorTuning(service=outlook, overrides={"still_ratio": 0.5})
     with pytest.raises(ValidationError) as error:
         tuning.full_clean()
-    assert "problems_ratio must be at least 1" in str(error.value.message_dict["overrides"])
+    assert "still_ratio must be at least 1" in str(error.value.message_dict["overrides"])
 
 
 def test_running_every_minute_does_not_open_a_second_incident_or_count_quiet_twice(outlook):
@@ -107,19 +110,33 @@ def test_a_service_without_history_gets_a_zero_baseline(outlook):
     assert set(Baseline.objects.get(service=outlook).expected) == {0.0}
 
 
-def test_a_doubling_that_persists_opens_an_incident_across_runs(outlook):
-    # 5 expected per bucket: 13 is unremarkable on its own (p ≈ 0.002); four in a row are not.
+def test_a_tripling_that_persists_opens_an_incident_across_runs_and_records_the_decision(outlook):
+    # 5 expected per bucket: 18 (3.6×) in one bucket or two is a burst; three in a row are not.
     set_baseline(outlook, 5.0, NOON)
     run_at(NOON - timedelta(minutes=1))
-    for i in range(4):
+    for i in range(3):
         bucket = NOON + timedelta(minutes=5 * i)
-        make_reports(outlook, 13, at=bucket + timedelta(minutes=4), prefix=f"b{i}")
+        make_reports(outlook, 18, at=bucket + timedelta(minutes=4), prefix=f"b{i}")
         run_at(bucket + timedelta(minutes=4, seconds=30))  # near the end: no partial-bucket alarm
         assert not Incident.objects.exists()
-    run_at(NOON + timedelta(minutes=21))
+    run_at(NOON + timedelta(minutes=16))  # the third bucket has closed
     incident = Incident.objects.get(service=outlook)
-    assert incident.status == "open" and incident.started_at == NOON
-    assert incident.opened_probability < 1e-3
+    assert (incident.status, incident.started_at) == ("open", NOON)
+    assert incident.detected_at == NOON + timedelta(minutes=15)
+    assert (incident.opened_reports, incident.opened_buckets) == (54, 3)
+    assert incident.opened_probability < 1e-6
+
+
+def test_a_single_burst_shows_possible_problems_without_opening_an_incident(outlook):
+    set_baseline(outlook, 5.0, NOON)
+    run_at(NOON - timedelta(minutes=1))
+    make_reports(outlook, 25, at=NOON + timedelta(minutes=4))  # 5×, one bucket: a viral post
+    run_at(NOON + timedelta(minutes=6))
+    assert ServiceStatus.objects.get(service=outlook).level == Level.POSSIBLE
+    for minute in range(7, 30):
+        run_at(NOON + timedelta(minutes=minute))
+    assert not Incident.objects.exists()
+    assert ServiceStatus.objects.get(service=outlook).level == Level.OK
 
 
 def test_an_incident_names_the_countries_behind_its_excess(outlook):

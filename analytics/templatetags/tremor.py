@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 from django import template
 from django.utils.html import format_html
 
+from analytics.detector.levels import RATIO_CAP
+
 register = template.Library()
 
 FORMATS = {"time": "%H:%M", "datetime": "%b %-d, %H:%M", "date": "%b %-d, %Y"}
@@ -27,6 +29,8 @@ def moment(value: datetime | None, kind: str = "time") -> str:
 
 
 @register.filter
-def ratio(observed: float, expected: float) -> str:
-    """observed/expected as "12.3×", with the detector's floor of 0.5 under expected."""
-    return f"{observed / max(expected or 0.0, 0.5):.1f}×"
+def times(value: float) -> str:
+    """A ratio from analytics.detector.levels.ratio as "12.3×" ("over 1000×" at the cap)."""
+    if value >= RATIO_CAP:
+        return f"over {RATIO_CAP:g}×"
+    return f"{value:.1f}×"

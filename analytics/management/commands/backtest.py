@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from analytics.backtest import BacktestError, BacktestResult, read_series, run_backtest
-from analytics.detection import Level, tuned
+from analytics.detector import Level, tuned
 
 
 def bucket_ranges(

@@ -15,9 +15,9 @@ Pure (numpy), vectorised over many services at once. For each slot of the week:
    without letting one odd day redraw the whole week.
 4. **Incidents are left out, up to a point:** only their first `max_excluded` hours, so a lasting
    change becomes the new normal instead of an incident that never ends.
-5. **Over-dispersion:** alpha of a negative binomial, judged out of sample: the baseline is
-   refitted without the last week and its errors on that week give alpha (in-sample residuals
-   understate the noise the detector will meet).
+5. **Noise:** how far each window length (analytics.detector.windows) wanders beyond counting
+   noise, judged out of sample: the baseline is refitted without the last week and its errors on
+   that week give the noise (in-sample residuals understate the noise the detector will meet).
 """
 
 import dataclasses
@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from analytics.evidence import estimate_dispersion
+from analytics.detector.windows import NOISE_UNKNOWN, WINDOWS, measure_noise
 
 DAYS_PER_WEEK = 7
 # Slot 0 of the week is Monday 00:00 UTC.
@@ -47,12 +47,12 @@ class BaselineSettings:
     level_cap: float = 2.0
     level_bounds: tuple[float, float] = (0.5, 2.0)
     daily_days: int = 14
-    dispersion_days: int = 14
+    noise_days: int = 14  # in-sample noise, while the history is too short for a holdout
     # Only the first hours of an incident are left out of the baseline. A change that lasts longer
     # is the new normal (a level shift, a product launch); leaving it out for good would keep the
     # baseline at the old level and the incident open for ever.
     max_excluded: timedelta = timedelta(hours=6)
-    holdout_days: int = 7  # over-dispersion is judged out of sample on the last days
+    holdout_days: int = 7  # noise is judged out of sample on the last days
     # A past day whose total is outside these bounds of its weekday's median is left out.
     unusual_day_bounds: tuple[float, float] = (0.7, 1.4)
     unusual_day_min_total: float = 100.0
@@ -66,7 +66,7 @@ class Baselines:
     """Fitted baselines for S services."""
 
     expected: np.ndarray  # (S, slots per week), level factor included
-    alpha: np.ndarray  # (S,)
+    noise: np.ndarray  # (S, len(WINDOWS)): analytics.detector.windows.measure_noise
     level: np.ndarray  # (S,)
     history_days: np.ndarray  # (S,) days with at least one non-missing bucket
 
@@ -98,13 +98,13 @@ def _with_neighbours(grid: np.ndarray) -> np.ndarray:
     return np.concatenate([np.roll(grid, shift, axis=2) for shift in (-1, 0, 1)], axis=1)
 
 
-def _dispersion(values, first_slot, per_day, expected, fitted, settings) -> np.ndarray:
-    """Over-dispersion as the detector will meet it: out of sample.
+def _noise(values, first_slot, per_day, expected, fitted, settings) -> np.ndarray:
+    """(S, len(WINDOWS)) noise as the detector will meet it: out of sample.
 
     In-sample residuals understate the noise (the profile was fitted to them; trends and shifts
     are absorbed), which made ordinary days look surprising. With enough history, the baseline is
     refitted without the last `holdout_days` and judged on them; otherwise in-sample residuals are
-    used.
+    used, and with less than a day the prior.
     """
     services, length = values.shape
     holdout = settings.holdout_days * per_day
@@ -115,14 +115,14 @@ def _dispersion(values, first_slot, per_day, expected, fitted, settings) -> np.n
         slots = (first_slot + length - holdout + np.arange(holdout)) % per_week
         return np.array(
             [
-                estimate_dispersion(values[s, -holdout:], earlier.expected[s, slots])
+                measure_noise(values[s, -holdout:], earlier.expected[s, slots])
                 for s in range(services)
             ]
         )
-    window = slice(max(0, length - settings.dispersion_days * per_day), length)
-    return np.array(
-        [estimate_dispersion(values[s, window], fitted[s, window]) for s in range(services)]
-    )
+    if length < per_day:
+        return np.full((services, len(WINDOWS)), NOISE_UNKNOWN)
+    window = slice(max(0, length - settings.noise_days * per_day), length)
+    return np.array([measure_noise(values[s, window], fitted[s, window]) for s in range(services)])
 
 
 def _fill_gaps_from_neighbours(expected: np.ndarray) -> None:
@@ -261,5 +261,5 @@ def fit_baselines(
     level = np.where(seen.sum(axis=1) > 0, level, 1.0)
     expected = expected * level[:, None]
 
-    alpha = _dispersion(values, first_slot, per_day, expected, predicted * level[:, None], settings)
-    return Baselines(expected=expected, alpha=alpha, level=level, history_days=history_days)
+    noise = _noise(values, first_slot, per_day, expected, predicted * level[:, None], settings)
+    return Baselines(expected=expected, noise=noise, level=level, history_days=history_days)

@@ -1,0 +1,35 @@
+"""The three public levels and the one ratio rule every page, API and log line uses."""
+
+from enum import IntEnum
+
+# The ratio never divides by less than half a report per bucket: against an expected 0.01 a
+# single report would otherwise read as 100×, and a new service as infinitely many times.
+EXPECTED_FLOOR = 0.5
+# Beyond this a ratio says nothing more; pages and the API show "over 1000×" / 1000.0.
+RATIO_CAP = 1000.0
+
+
+class Level(IntEnum):
+    OK = 0
+    POSSIBLE = 1
+    PROBLEMS = 2
+
+    @property
+    def label(self) -> str:
+        return LABELS[self]
+
+    @property
+    def slug(self) -> str:
+        return SLUGS[self]
+
+
+LABELS = {Level.OK: "no problems", Level.POSSIBLE: "possible problems", Level.PROBLEMS: "problems"}
+SLUGS = {Level.OK: "ok", Level.POSSIBLE: "possible", Level.PROBLEMS: "problems"}
+CHOICES = [(level.value, level.label) for level in Level]
+
+
+def ratio(observed: float, expected: float, buckets: int = 1) -> float:
+    """How many times the usual count: observed / max(expected, EXPECTED_FLOOR per bucket), at
+    most RATIO_CAP, rounded to one decimal."""
+    value = float(observed) / max(float(expected or 0.0), EXPECTED_FLOOR * max(buckets, 1))
+    return round(min(value, RATIO_CAP), 1)
