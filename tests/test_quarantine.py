@@ -153,3 +153,32 @@ def test_the_celery_task_recounts_a_quarantine_window(outlook, flood):
     assert sum(r for _, _, r in all_buckets()[0]) == 46  # not recounted yet
     recount_after_quarantine(quarantine.pk, False)  # what the worker runs
     assert sum(r for _, _, r in all_buckets()[0]) == 6
+
+
+def test_a_slow_onset_incident_survives_a_quarantine_that_removed_nothing(outlook):
+    """The replay reaches past the decision: a rise that took an hour of evidence to open an
+    incident (2.7× at 5 reports per bucket: the slowest the defaults open on) is found again."""
+    from analytics import pipeline
+    from analytics.models import Incident
+
+    width = timedelta(minutes=5)
+    base = timezone.now().replace(second=0, microsecond=0) - timedelta(hours=3)
+    base -= timedelta(minutes=base.minute % 5)
+    ServiceBucket.objects.bulk_create(
+        ServiceBucket(service=outlook, start=base - i * width, reports=5)
+        for i in range(1, 8 * 288)
+    )
+    pipeline.rebuild_baselines(base)
+    pipeline.refresh_analytics(base - timedelta(minutes=1))
+    for b in range(16):
+        make_reports(outlook, 14, at=base + b * width + timedelta(minutes=1), prefix=f"b{b}")
+        pipeline.refresh_analytics(base + (b + 1) * width + timedelta(seconds=30))
+    incident = Incident.objects.get()
+    assert incident.started_at == base
+    assert incident.detected_at - incident.started_at >= timedelta(minutes=55)
+    nothing = Quarantine(
+        service=outlook, start=base, end=base + 16 * width, ua_family="curl", reason="a check"
+    )
+    assert apply_quarantine(nothing, None, recount=True) == 0
+    incident.refresh_from_db()
+    assert (incident.review, incident.withdrawn_by) == ("", None)
