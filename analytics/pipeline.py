@@ -243,7 +243,10 @@ def detect_incidents(now: datetime) -> DetectionResult:
             first_row = len(observed_rows)
             expected, noise = baselines.get(sid, (None, None))
             noise = list(noise or []) or list(NOISE_PRIOR)
-            history = list(trackers[sid].recent)
+            # The remembered buckets run up to evaluated_until; after a pause longer than the
+            # replay, the ones skipped would sit between them and the new ones: start afresh.
+            fed_until = statuses[sid].evaluated_until if sid in statuses else None
+            history = list(trackers[sid].recent) if fed_until == starts[sid] else []
             bucket = starts[sid]
             while bucket <= current:
                 offset = int((bucket - window_start) / width)
