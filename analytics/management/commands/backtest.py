@@ -33,8 +33,8 @@ def _time(moment: datetime | None) -> str:
 class Command(BaseCommand):
     help = (
         "Backtest the detector on CSV series of counts at a fixed bucket width, causally, with the "
-        "shipped defaults or a service's tuning (--tuning-of), some changed with --set. Prints incidents and the buckets at each "
-        "level (or JSON with --json)."
+        "shipped defaults or a service's stored tuning (--tuning-of), some changed with --set. "
+        "Prints incidents and the buckets at each level (or JSON with --json)."
     )
 
     def add_arguments(self, parser) -> None:
