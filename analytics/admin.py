@@ -1,4 +1,10 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 
 from analytics.models import (
     Baseline,
@@ -9,7 +15,9 @@ from analytics.models import (
     ServiceBucket,
     ServiceStatus,
 )
+from analytics.verdicts import VERDICT_WINDOW, service_verdict_report, verdicts_per_service
 from reports.audit import audited_update
+from reports.models import Service
 
 
 @admin.register(Incident)
@@ -32,6 +40,50 @@ class IncidentAdmin(admin.ModelAdmin):
     search_fields = ["service__name"]
     date_hierarchy = "detected_at"
     readonly_fields = [f.name for f in Incident._meta.fields if f.name != "verdict"]
+    change_list_template = "admin/analytics/incident/change_list.html"
+
+    def get_urls(self):
+        verdicts = self.admin_site.admin_view(self.verdicts_view)
+        service_verdicts = self.admin_site.admin_view(self.service_verdicts_view)
+        return [
+            path("verdicts/", verdicts, name="analytics_incident_verdicts"),
+            path(
+                "verdicts/<int:service_id>/",
+                service_verdicts,
+                name="analytics_incident_service_verdicts",
+            ),
+            *super().get_urls(),
+        ]
+
+    def verdicts_view(self, request: HttpRequest) -> HttpResponse:
+        """Per service, how its incidents of the last 90 days were judged: which ones cry wolf."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Verdicts of the last {VERDICT_WINDOW.days} days",
+            "rows": verdicts_per_service(timezone.now() - VERDICT_WINDOW),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/analytics/incident/verdicts.html", context)
+
+    def service_verdicts_view(self, request: HttpRequest, service_id: int) -> HttpResponse:
+        """One service's incidents of the last 90 days by verdict, its tuning, and how to replay
+        its history with that tuning."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        service = get_object_or_404(Service, pk=service_id)
+        report = service_verdict_report(service, timezone.now() - VERDICT_WINDOW)
+        user = request.user
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Verdicts on {service.name}, last {VERDICT_WINDOW.days} days",
+            "report": report,
+            "can_change_tuning": user.has_perm("analytics.change_detectortuning"),
+            "can_add_tuning": user.has_perm("analytics.add_detectortuning"),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/analytics/incident/service_verdicts.html", context)
 
     @admin.action(
         description="Clear: show the selected held incidents publicly", permissions=["change"]

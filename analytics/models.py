@@ -9,7 +9,8 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, F, FloatField, Q
+from django.db.models.functions import Cast, NullIf
 
 from analytics.detector import levels
 from analytics.detector.machine import Status
@@ -205,6 +206,35 @@ class IncidentQuerySet(models.QuerySet):
         """Incidents that were unresolved at some instant of [start, end)."""
         return self.filter(started_at__lt=end).filter(
             Q(ended_at__isnull=True) | Q(ended_at__gt=start)
+        )
+
+    def started_since(self, since: datetime) -> "IncidentQuerySet":
+        """Incidents whose start is at or after `since` (aware)."""
+        return self.filter(started_at__gte=since)
+
+    def verdicts_per_service(self) -> models.QuerySet:
+        """One dict per service with incidents here: service_id, service__name, service__slug,
+        confirmed, false_alarms, not_judged and false_alarm_rate (false alarms / judged, None
+        when nothing is judged). Services that cry wolf first: highest rate, then most false
+        alarms, then the unjudged (rate None) by how many wait; ties by name. One query."""
+        verdict = Incident.Verdict
+        return (
+            self.values("service_id", "service__name", "service__slug")
+            .annotate(
+                confirmed=Count("pk", filter=Q(verdict=verdict.CONFIRMED)),
+                false_alarms=Count("pk", filter=Q(verdict=verdict.FALSE_ALARM)),
+                not_judged=Count("pk", filter=Q(verdict=verdict.NONE)),
+            )
+            .annotate(
+                false_alarm_rate=Cast("false_alarms", FloatField())
+                / NullIf(F("confirmed") + F("false_alarms"), 0)
+            )
+            .order_by(
+                F("false_alarm_rate").desc(nulls_last=True),
+                "-false_alarms",
+                "-not_judged",
+                "service__name",
+            )
         )
 
 

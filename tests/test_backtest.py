@@ -1,11 +1,17 @@
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from analytics.backtest import read_series, run_backtest
+from analytics.models import DetectorTuning
+from tests.conftest import ROOT
 
 
 def write_series(path, values, start="2026-01-05 00:00:00", freq="5min", fmt=None):
@@ -130,3 +136,59 @@ def test_bad_settings_are_one_line(tmp_path, option, message):
     path = write_series(tmp_path / "s.csv", daily_series(2))
     with pytest.raises(CommandError, match=message):
         call_command("backtest", str(path), "--set", option)
+
+
+def test_tuning_of_a_service_applies_its_stored_tuning(tmp_path, capsys, outlook):
+    capsys.readouterr()  # the catalogue fixture's own line
+    values = daily_series(9)
+    values[8 * 288 + 50 : 8 * 288 + 56] *= 10
+    path = write_series(tmp_path / "s.csv", values)
+    call_command("backtest", str(path), "--json", "--tuning-of", "outlook")
+    untuned = capsys.readouterr()
+    assert json.loads(untuned.out)[str(path)]["incidents"]  # the defaults find the outage
+    assert untuned.err.strip() == "Outlook has no detector tuning: using the shipped defaults"
+    DetectorTuning.objects.create(
+        service=outlook, overrides={"open_min_reports": 5000, "open_probability": 1e-300}
+    )
+    call_command("backtest", str(path), "--json", "--tuning-of", "outlook")
+    tuned_run = capsys.readouterr()
+    assert json.loads(tuned_run.out)[str(path)]["incidents"] == []
+    assert "Outlook's detector tuning: " in tuned_run.err and "5000" in tuned_run.err
+
+
+def test_set_applies_on_top_of_the_stored_tuning(tmp_path, capsys, outlook):
+    capsys.readouterr()  # the catalogue fixture's own line
+    values = daily_series(9)
+    values[8 * 288 + 50 : 8 * 288 + 56] *= 10
+    path = write_series(tmp_path / "s.csv", values)
+    DetectorTuning.objects.create(service=outlook, overrides={"open_min_reports": 5000})
+    call_command("backtest", str(path), "--json", "--tuning-of", "outlook")
+    assert json.loads(capsys.readouterr().out)[str(path)]["incidents"] == []
+    call_command(
+        "backtest", str(path), "--json", "--tuning-of", "outlook", "--set", "open_min_reports=10"
+    )
+    assert json.loads(capsys.readouterr().out)[str(path)]["incidents"]
+
+
+def test_tuning_of_an_unknown_service_is_one_line(tmp_path, db):
+    path = write_series(tmp_path / "s.csv", daily_series(2))
+    with pytest.raises(CommandError, match="^--tuning-of: no service with slug 'nope'$"):
+        call_command("backtest", str(path), "--tuning-of", "nope")
+
+
+def test_a_stored_tuning_that_no_longer_validates_is_one_line(tmp_path, outlook):
+    path = write_series(tmp_path / "s.csv", daily_series(2))
+    DetectorTuning.objects.create(service=outlook, overrides={"onset_threshold": 18})
+    with pytest.raises(CommandError, match="no longer validates: unknown detector setting"):
+        call_command("backtest", str(path), "--tuning-of", "outlook")
+
+
+def test_an_unknown_service_exits_nonzero_without_a_traceback(tmp_path, db):
+    path = write_series(tmp_path / "s.csv", daily_series(2))
+    env = {**os.environ, "DATABASE_NAME": connection.settings_dict["NAME"]}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "backtest", str(path), "--tuning-of", "nope"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.strip() == "CommandError: --tuning-of: no service with slug 'nope'"

@@ -7,7 +7,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from analytics.backtest import BacktestError, BacktestResult, read_series, run_backtest
-from analytics.detector import Level, tuned
+from analytics.detector import DEFAULTS, DetectorSettings, Level, tuned
+from analytics.models import DetectorTuning
+from reports.models import Service
 
 
 def bucket_ranges(
@@ -31,8 +33,8 @@ def _time(moment: datetime | None) -> str:
 class Command(BaseCommand):
     help = (
         "Backtest the detector on CSV series of counts at a fixed bucket width, causally, with the "
-        "shipped defaults (or some changed with --set). Prints incidents and the buckets at each "
-        "level (or JSON with --json)."
+        "shipped defaults or a service's stored tuning (--tuning-of), some changed with --set. "
+        "Prints incidents and the buckets at each level (or JSON with --json)."
     )
 
     def add_arguments(self, parser) -> None:
@@ -45,7 +47,13 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="NAME=VALUE",
-            help="change one detector setting, e.g. --set onset_threshold=18 (repeatable)",
+            help="change one detector setting, e.g. --set open_min_reports=30 (repeatable; "
+            "on top of --tuning-of)",
+        )
+        parser.add_argument(
+            "--tuning-of",
+            metavar="SLUG",
+            help="start from the service's detector tuning in the database, not the defaults",
         )
 
     def handle(self, *args, files: list[Path], **opts) -> None:
@@ -55,8 +63,9 @@ class Command(BaseCommand):
             if not sep:
                 raise CommandError(f"--set {item}: expected NAME=VALUE")
             overrides[name.strip()] = value.strip()
+        base = self._tuning_of(opts["tuning_of"]) if opts["tuning_of"] else DEFAULTS
         try:
-            settings = tuned(overrides)
+            settings = tuned(overrides, base)
         except ValueError as exc:
             raise CommandError(f"--set: {exc}") from exc
         results: dict[str, BacktestResult] = {}
@@ -71,6 +80,24 @@ class Command(BaseCommand):
             return
         for path, result in results.items():
             self._print(path, result)
+
+    def _tuning_of(self, slug: str) -> DetectorSettings:
+        """The settings the live pipeline uses for the service; notes on stderr what they are."""
+        service = Service.objects.filter(slug=slug).first()
+        if service is None:
+            raise CommandError(f"--tuning-of: no service with slug {slug!r}")
+        tuning = DetectorTuning.objects.filter(service=service).first()
+        if tuning is None:
+            self.stderr.write(f"{service.name} has no detector tuning: using the shipped defaults")
+            return DEFAULTS
+        try:
+            settings = tuning.settings()
+        except ValueError as exc:
+            raise CommandError(
+                f"--tuning-of {slug}: the stored tuning no longer validates: {exc}"
+            ) from exc
+        self.stderr.write(f"{service.name}'s detector tuning: {json.dumps(tuning.overrides)}")
+        return settings
 
     def _print(self, path: str, result: BacktestResult) -> None:
         minutes = result.width.total_seconds() / 60
