@@ -3,6 +3,7 @@
 Pages and the read API use these tables only; raw reports are aggregated by the binning job.
 """
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from analytics.detector import levels
 from analytics.detector.machine import Status
 from analytics.detector.settings import DetectorSettings, tuned
 from reports.models import ProblemType, Service, ServiceGroup
+
+logger = logging.getLogger(__name__)
 
 
 class BucketQuerySet(models.QuerySet):
@@ -146,6 +149,16 @@ class DetectorTuning(models.Model):
 
     def settings(self) -> DetectorSettings:
         return tuned(self.overrides)
+
+    def settings_or_defaults(self) -> DetectorSettings:
+        """The tuned settings, or the shipped defaults with a warning in the log when the stored
+        overrides no longer validate (a setting renamed by an upgrade): one stale row must not
+        stop detection for every service."""
+        try:
+            return self.settings()
+        except ValueError as exc:
+            logger.warning("detector tuning of service %s ignored: %s", self.service_id, exc)
+            return tuned(None)
 
 
 Level = levels.Level

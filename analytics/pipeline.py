@@ -195,7 +195,7 @@ def detect_incidents(now: datetime) -> DetectionResult:
         _lock()
         services = list(Service.objects.active().values_list("pk", flat=True))
         tunings = {
-            t.service_id: t.settings()
+            t.service_id: t.settings_or_defaults()
             for t in DetectorTuning.objects.filter(service_id__in=services)
         }
         cooldown = width * max(s.cooldown_buckets for s in [DEFAULTS, *tunings.values()])

@@ -26,7 +26,7 @@ def still_opens(incident: Incident) -> bool:
     if baseline is None:
         return True  # nothing to judge against: leave it alone
     tuning = DetectorTuning.objects.filter(service_id=incident.service_id).first()
-    settings = tuning.settings() if tuning else DEFAULTS
+    settings = tuning.settings_or_defaults() if tuning else DEFAULTS
     found = dict(
         ServiceBucket.objects.filter(service_id=incident.service_id)
         .in_window(first, last + width)

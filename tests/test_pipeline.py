@@ -175,3 +175,14 @@ def test_services_of_one_group_in_incident_together_share_a_group_incident(catal
         run_at(NOON + timedelta(minutes=minute))
     group_incident.refresh_from_db()
     assert group_incident.ended_at == NOON + timedelta(minutes=5)
+
+
+def test_a_stale_tuning_is_ignored_with_a_warning_and_detection_goes_on(outlook, teams, caplog):
+    for service in (outlook, teams):
+        set_baseline(service, 3.0, NOON)
+    DetectorTuning.objects.create(service=outlook, overrides={"onset_threshold": 18})
+    run_at(NOON - timedelta(minutes=1))
+    make_reports(teams, 40, at=NOON + timedelta(minutes=1), prefix="t")
+    run_at(NOON + timedelta(minutes=2))
+    assert list(Incident.objects.values_list("service__slug", flat=True)) == ["microsoft-teams"]
+    assert "unknown detector setting 'onset_threshold'" in caplog.text
