@@ -56,6 +56,15 @@ class BaselineSettings:
     # A past day whose total is outside these bounds of its weekday's median is left out.
     unusual_day_bounds: tuple[float, float] = (0.7, 1.4)
     unusual_day_min_total: float = 100.0
+    # A run of zeros this unlikely (its neighbours' rate times its length, in expected reports)
+    # is missing data (a collection outage), not a quiet spell: left out, like no history.
+    missing_run_expected: float = 20.0
+    missing_run_min: int = 6
+    # The daily profile may move by an hour (daylight saving time where the users live): if the
+    # last days fit the profile moved by `clock_shift` clearly better, the moved one is used.
+    clock_shift: timedelta = timedelta(hours=1)
+    clock_shift_days: int = 2
+    clock_shift_gain: float = 0.85  # the moved profile's error must be below this share
 
 
 BASELINE_DEFAULTS = BaselineSettings()
@@ -170,6 +179,51 @@ def _unusual_days(grid: np.ndarray, per_day: int, settings: BaselineSettings) ->
     return judged & ((relative < low * local) | (relative > high * local))
 
 
+def _missing_runs(values: np.ndarray, settings: BaselineSettings) -> np.ndarray:
+    """(S, T) mask of runs of zeros that the rate around them makes all but impossible."""
+    mask = np.zeros(values.shape, dtype=bool)
+    shortest = settings.missing_run_min
+    for row in range(values.shape[0]):
+        zero = np.concatenate([[False], values[row] == 0, [False]])
+        edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
+        starts, ends = edges[0::2], edges[1::2]
+        long = (ends - starts) >= shortest
+        for a, b in zip(starts[long], ends[long], strict=True):
+            span = b - a
+            around = np.concatenate(
+                [values[row, max(0, a - span) : a], values[row, b : b + span]]
+            )
+            if len(around) and np.nanmean(around) * span >= settings.missing_run_expected:
+                mask[row, a:b] = True
+    return mask
+
+
+def _moved_clock(
+    expected: np.ndarray, raw: np.ndarray, first_slot: int, per_day: int, settings
+) -> np.ndarray:
+    """The weekly profile, moved by ±clock_shift where the last days clearly fit that better."""
+    step = int(settings.clock_shift / (timedelta(days=1) / per_day))
+    recent = settings.clock_shift_days * per_day
+    length = raw.shape[1]
+    if step <= 0 or length < 7 * per_day + recent:
+        return expected
+    per_week = expected.shape[1]
+    slots = (first_slot + np.arange(length - recent, length)) % per_week
+    actual = raw[:, -recent:]
+    seen = ~np.isnan(actual)
+
+    def error(profile: np.ndarray) -> np.ndarray:
+        gap = np.abs(np.log1p(np.nan_to_num(actual)) - np.log1p(profile[:, slots]))
+        return np.where(seen, gap, 0.0).sum(axis=1)
+
+    candidates = [expected, np.roll(expected, step, axis=1), np.roll(expected, -step, axis=1)]
+    errors = np.stack([error(c) for c in candidates])  # (3, S)
+    best = np.argmin(errors, axis=0)
+    moved = errors[best, np.arange(len(best))] < settings.clock_shift_gain * errors[0]
+    choice = np.where(moved, best, 0)
+    return np.stack(candidates)[choice, np.arange(len(choice))]
+
+
 def fit_baselines(
     counts: np.ndarray,
     first_slot: int,
@@ -186,8 +240,9 @@ def fit_baselines(
     counts = np.atleast_2d(np.asarray(counts, dtype=float))
     services, length = counts.shape
     per_week = per_day * DAYS_PER_WEEK
-    values = counts.copy()
-    raw = counts  # incidents included: for the level factor
+    raw = counts.copy()  # incidents included: for the level factor
+    raw[_missing_runs(raw, settings)] = np.nan
+    values = raw.copy()
     if excluded is not None:
         values[np.atleast_2d(excluded)] = np.nan
 
@@ -206,6 +261,7 @@ def fit_baselines(
     weekly_samples = _with_neighbours(weekly_grid)
     weekly = _winsorised_mean(weekly_samples, 1, settings.cap_percentile)
     weekly_n = np.sum(~np.isnan(weekly_samples), axis=1)
+    weeks_seen = np.sum(~np.isnan(weekly_grid), axis=1)  # distinct weeks behind each slot
 
     # Time of day over the recent days, from the same grid seen as days.
     daily_grid = grid.reshape(services, rows * DAYS_PER_WEEK, per_day)
@@ -232,6 +288,8 @@ def fit_baselines(
     # Positive-part James-Stein: only the part of the gap beyond the noise earns trust.
     with np.errstate(divide="ignore", invalid="ignore"):
         weight = np.where((weekly_n > 0) & (gap > 0), np.clip(1 - noise / gap, 0.0, 1.0), 0.0)
+    # One week alone is not a weekly pattern (it may be an odd day, a gap, a past outage).
+    weight = np.where(weeks_seen >= 2, weight, 0.0)
     blended = weight * weekly_0 + (1 - weight) * daily_0
     enough = 3 * 2  # two days (or weeks) of 3-slot samples
     expected = np.where(
@@ -240,6 +298,7 @@ def fit_baselines(
     _fill_gaps_from_neighbours(expected)
     fallback = np.where(np.isnan(overall), 0.0, overall)[:, None]
     expected = np.where(np.isnan(expected) | (history_days[:, None] < 2), fallback, expected)
+    expected = _moved_clock(expected, raw, first_slot, per_day, settings)
 
     # Level factor: recent actual over what the profile predicts for the same buckets. Incident
     # buckets count here too, each capped at `level_cap` times its prediction: leaving them out

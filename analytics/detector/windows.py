@@ -43,7 +43,7 @@ def trailing_sums(values: np.ndarray, k: int) -> np.ndarray:
 
 def measure_noise(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """(len(WINDOWS),) noise of one service's windows: the spread of log(observed / expected)
-    beyond what counting alone explains, robust to bursts (a median absolute deviation).
+    beyond what counting alone explains, read from the upper tail of its residuals.
 
     `expected` must come from a baseline fitted without these buckets (out of sample): in-sample
     residuals understate the noise the detector will meet.
@@ -53,14 +53,27 @@ def measure_noise(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
     noise = np.array(NOISE_PRIOR, dtype=float)
     for i, k in enumerate(WINDOWS):
         x, mu = trailing_sums(observed, k), trailing_sums(expected, k)
-        ok = ~(np.isnan(x) | np.isnan(mu)) & (mu >= MIN_EXPECTED)
-        if ok.sum() < MIN_SAMPLES:
+        known = ~(np.isnan(x) | np.isnan(mu))
+        if known.sum() < MIN_SAMPLES:
             continue
-        x, mu = x[ok], mu[ok]
-        residual = np.log((x + 0.5) / (mu + 0.5))
-        spread = 1.4826 * np.median(np.abs(residual - np.median(residual)))
-        counting = np.median(1.0 / (mu + 0.5))  # the variance of log(Poisson) ≈ 1 / mean
-        noise[i] = np.sqrt(max(spread**2 - counting, 0.0))
+        # Moments, over every window: var(X) = M + a·M² for a Poisson count whose rate carries a
+        # lognormal factor with exp(noise²) = 1 + a. Not robust to bursts, and meant not to be:
+        # they are what the detector must not mistake for outages. It is the only measure
+        # where counts are low.
+        x, mu = x[known], mu[known]
+        a = float(np.sum((x - mu) ** 2 - x) / max(np.sum(mu**2), 1e-9))
+        moments = np.sqrt(np.log1p(max(a, 0.0)))
+        # Quantiles, where counts are high enough for log ratios to mean something: the upper
+        # side only (an outage is a rise) at its 95th percentile rather than its middle, since
+        # baselines err in runs (a moved clock, a ramp, a news day).
+        high = mu >= MIN_EXPECTED
+        upper = 0.0
+        if high.sum() >= MIN_SAMPLES:
+            residual = np.log((x[high] + 0.5) / (mu[high] + 0.5))
+            middle, top = np.percentile(residual, [50.0, 95.0])
+            counting = np.median(1.0 / (mu[high] + 0.5))  # var of log(Poisson) ≈ 1 / mean
+            upper = np.sqrt(max((max(top - middle, 0.0) / 1.645) ** 2 - counting, 0.0))
+        noise[i] = max(moments, upper)
     # A longer window is never noisier than a shorter one (averaging cannot add noise), and
     # where the short windows could not be measured the longer ones are the best guess.
     noise = np.minimum.accumulate(np.clip(noise, *NOISE_BOUNDS))
