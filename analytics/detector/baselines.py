@@ -190,12 +190,56 @@ def _missing_runs(values: np.ndarray, settings: BaselineSettings) -> np.ndarray:
         long = (ends - starts) >= shortest
         for a, b in zip(starts[long], ends[long], strict=True):
             span = b - a
-            around = np.concatenate(
-                [values[row, max(0, a - span) : a], values[row, b : b + span]]
-            )
+            around = np.concatenate([values[row, max(0, a - span) : a], values[row, b : b + span]])
             if len(around) and np.nanmean(around) * span >= settings.missing_run_expected:
                 mask[row, a:b] = True
     return mask
+
+
+def _weekday_factors(days: np.ndarray) -> np.ndarray:
+    """(S, 7) each weekday's level over the average day (1 where it cannot be told), from day
+    totals relative to their own week, so growth and level shifts do not leak into it."""
+    services, count, per_day = days.shape
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        totals = np.nanmean(days, axis=2)  # (S, days): missing buckets filled in
+        weeks = totals.reshape(services, -1, DAYS_PER_WEEK)
+        week_mean = np.nanmean(weeks, axis=2, keepdims=True)
+        relative = weeks / week_mean
+        factors = np.nanmedian(relative, axis=1)  # (S, 7)
+    factors = np.where(np.isfinite(factors) & (factors > 0), factors, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        factors = factors / np.nanmean(factors, axis=1, keepdims=True)
+    return np.where(np.isfinite(factors), factors, 1.0)
+
+
+def _overdispersion(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """(S,) in-sample `a` of var = m + a·m², by moments (0 when counting explains it all)."""
+    ok = ~(np.isnan(observed) | np.isnan(expected)) & (expected > 0)
+    x, mu = np.where(ok, observed, 0.0), np.where(ok, expected, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = ((x - mu) ** 2 - x).sum(axis=1) / (mu**2).sum(axis=1)
+    return np.clip(np.nan_to_num(a), 0.0, 2.0)
+
+
+def _not_recurring(excluded: np.ndarray, first_slot: int, per_day: int) -> np.ndarray:
+    """The excluded buckets less those whose time of week (within an hour) was excluded in
+    another week too. Outages do not keep an appointment; a rise every Friday evening is the
+    service's Friday evening, and leaving it out would make the next one an incident again."""
+    services, length = excluded.shape
+    per_week = per_day * DAYS_PER_WEEK
+    rows = (first_slot + length + per_week - 1) // per_week
+    grid = np.zeros((services, rows * per_week), dtype=bool)
+    grid[:, first_slot : first_slot + length] = excluded
+    weeks = grid.reshape(services, rows, per_week)
+    hour = max(1, per_day // 24)
+    near = np.zeros_like(weeks)
+    for shift in range(-hour, hour + 1):
+        near |= np.roll(weeks, shift, axis=2)
+    recurring = near.sum(axis=1) >= 2  # (S, per_week): in two weeks or more
+    keep = weeks & ~recurring[:, None, :]
+    return keep.reshape(services, -1)[:, first_slot : first_slot + length]
 
 
 def _moved_clock(
@@ -244,7 +288,7 @@ def fit_baselines(
     raw[_missing_runs(raw, settings)] = np.nan
     values = raw.copy()
     if excluded is not None:
-        values[np.atleast_2d(excluded)] = np.nan
+        values[_not_recurring(np.atleast_2d(excluded), first_slot, per_day)] = np.nan
 
     # Keep the last `weeks` weeks and lay them on a week grid starting at slot 0.
     keep = settings.weeks * per_week
@@ -263,11 +307,15 @@ def fit_baselines(
     weekly_n = np.sum(~np.isnan(weekly_samples), axis=1)
     weeks_seen = np.sum(~np.isnan(weekly_grid), axis=1)  # distinct weeks behind each slot
 
-    # Time of day over the recent days, from the same grid seen as days.
+    # Time of day over the recent days, from the same grid seen as days, each day divided by
+    # its weekday's factor (a Sunday at half a Monday's level still has a time-of-day shape).
     daily_grid = grid.reshape(services, rows * DAYS_PER_WEEK, per_day)
+    factors = _weekday_factors(daily_grid)  # (S, 7)
+    day_factor = np.tile(factors, rows)[:, :, None]  # (S, days, 1)
     last_day = (first_slot + length - 1) // per_day
     first_day = max(0, last_day + 1 - settings.daily_days)
-    daily_samples = _with_neighbours(daily_grid[:, first_day : last_day + 1, :])
+    scaled = daily_grid / day_factor
+    daily_samples = _with_neighbours(scaled[:, first_day : last_day + 1, :])
     daily = _winsorised_mean(daily_samples, 1, settings.cap_percentile)
     daily_n = np.sum(~np.isnan(daily_samples), axis=1)
 
@@ -276,14 +324,20 @@ def fit_baselines(
         overall = np.nanmean(values, axis=1)
     history_days = np.sum(~np.all(np.isnan(daily_grid), axis=2), axis=1)
 
-    daily_week = np.tile(np.where(daily_n > 0, daily, np.nan), DAYS_PER_WEEK)
-    daily_week_n = np.tile(daily_n, DAYS_PER_WEEK)
-    # Trust the weekly estimate as far as its difference from time of day exceeds its own noise
-    # (Poisson: variance ≈ mean / samples); an empirical-Bayes weight per slot.
-    weekly_0, daily_0 = np.nan_to_num(weekly), np.nan_to_num(daily_week)
-    noise = np.maximum(np.maximum(weekly_0, daily_0), settings.noise_floor) / np.maximum(
-        weekly_n, 1
+    # The time-of-day profile laid over the week at each weekday's level.
+    daily_week = (np.where(daily_n > 0, daily, np.nan)[:, None, :] * factors[:, :, None]).reshape(
+        services, per_week
     )
+    daily_week_n = np.tile(daily_n, DAYS_PER_WEEK)
+    # Trust the weekly estimate as far as its difference from the time-of-day one exceeds its
+    # own noise: an empirical-Bayes weight per slot. The noise of a mean of counts is not
+    # Poisson's (mean / samples): the rate itself wanders (over-dispersion `a`, var = m + a·m²)
+    # and the three neighbouring slots of one week wander together, so the samples behind a
+    # slot are worth about 1.5 per week, not 3.
+    weekly_0, daily_0 = np.nan_to_num(weekly), np.nan_to_num(daily_week)
+    a = _overdispersion(grid.reshape(services, -1), np.tile(daily_0, rows))
+    m = np.maximum(np.maximum(weekly_0, daily_0), settings.noise_floor)
+    noise = (m + a[:, None] * m**2) / np.maximum(1.5 * weeks_seen, 1)
     gap = (weekly_0 - daily_0) ** 2
     # Positive-part James-Stein: only the part of the gap beyond the noise earns trust.
     with np.errstate(divide="ignore", invalid="ignore"):
