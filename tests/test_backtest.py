@@ -119,7 +119,7 @@ def test_settings_can_be_tried_with_set(tmp_path, capsys):
         "--set",
         "open_min_reports=5000",
         "--set",
-        "open_probability=1e-300",
+        "open_probabilities=1e-300,1e-300,1e-300,1e-300,1e-300",
     )
     assert json.loads(capsys.readouterr().out)[str(path)]["incidents"] == []
 
@@ -148,7 +148,7 @@ def test_tuning_of_a_service_applies_its_stored_tuning(tmp_path, capsys, outlook
     assert json.loads(untuned.out)[str(path)]["incidents"]  # the defaults find the outage
     assert untuned.err.strip() == "Outlook has no detector tuning: using the shipped defaults"
     DetectorTuning.objects.create(
-        service=outlook, overrides={"open_min_reports": 5000, "open_probability": 1e-300}
+        service=outlook, overrides={"open_min_reports": 5000, "open_probabilities": [1e-300] * 5}
     )
     call_command("backtest", str(path), "--json", "--tuning-of", "outlook")
     tuned_run = capsys.readouterr()

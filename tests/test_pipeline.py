@@ -110,20 +110,22 @@ def test_a_service_without_history_gets_a_zero_baseline(outlook):
     assert set(Baseline.objects.get(service=outlook).expected) == {0.0}
 
 
-def test_a_tripling_that_persists_opens_an_incident_across_runs_and_records_the_decision(outlook):
-    # 5 expected per bucket: 18 (3.6×) in one bucket or two is a burst; three in a row are not.
+def test_a_fourfold_rise_that_persists_opens_an_incident_across_runs_and_records_the_decision(
+    outlook,
+):
+    # 5 expected per bucket: 22 (4.4×) in one bucket or two is a burst; three in a row are not.
     set_baseline(outlook, 5.0, NOON)
     run_at(NOON - timedelta(minutes=1))
     for i in range(3):
         bucket = NOON + timedelta(minutes=5 * i)
-        make_reports(outlook, 18, at=bucket + timedelta(minutes=4), prefix=f"b{i}")
+        make_reports(outlook, 22, at=bucket + timedelta(minutes=4), prefix=f"b{i}")
         run_at(bucket + timedelta(minutes=4, seconds=30))  # near the end: no partial-bucket alarm
         assert not Incident.objects.exists()
     run_at(NOON + timedelta(minutes=16))  # the third bucket has closed
     incident = Incident.objects.get(service=outlook)
     assert (incident.status, incident.started_at) == ("open", NOON)
     assert incident.detected_at == NOON + timedelta(minutes=15)
-    assert (incident.opened_reports, incident.opened_buckets) == (54, 3)
+    assert (incident.opened_reports, incident.opened_buckets) == (66, 3)
     assert incident.opened_probability < 1e-6
 
 

@@ -102,7 +102,7 @@ def judge(
             p[candidates] = upper_tail(x[candidates], mu[candidates], noise[candidates, i])
         if k == 1:
             probability = p
-        opens &= p <= settings.open_probability
+        opens &= p <= settings.open_probabilities[i]
         amber &= p <= settings.possible_probability
         level = np.maximum(level, np.where(amber, Level.POSSIBLE, Level.OK))
         first = opens & (window == 0)
