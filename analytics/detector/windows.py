@@ -23,6 +23,7 @@ NOISE_BOUNDS = (0.1, 1.5)
 # dominates), so they do not enter the measurement.
 MIN_EXPECTED = 3.0
 MIN_SAMPLES = 100
+BUSY_EXPECTED = 30.0  # per bucket
 
 
 def trailing_sums(values: np.ndarray, k: int) -> np.ndarray:
@@ -73,7 +74,10 @@ def measure_noise(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
             middle, top = np.percentile(residual, [50.0, 95.0])
             counting = np.median(1.0 / (mu[high] + 0.5))  # var of log(Poisson) ≈ 1 / mean
             upper = np.sqrt(max((max(top - middle, 0.0) / 1.645) ** 2 - counting, 0.0))
-        noise[i] = max(moments, upper)
+        # Where counts are high, quantiles alone: there one burst would dominate the moments,
+        # and the development set lost recall at high volume to it without fewer false alarms.
+        busy = high.sum() >= MIN_SAMPLES and np.median(mu) / k >= BUSY_EXPECTED
+        noise[i] = upper if busy else max(moments, upper)
     # A longer window is never noisier than a shorter one (averaging cannot add noise), and
     # where the short windows could not be measured the longer ones are the best guess.
     noise = np.minimum.accumulate(np.clip(noise, *NOISE_BOUNDS))
