@@ -165,8 +165,7 @@ def test_a_slow_onset_incident_survives_a_quarantine_that_removed_nothing(outloo
     base = timezone.now().replace(second=0, microsecond=0) - timedelta(hours=3)
     base -= timedelta(minutes=base.minute % 5)
     ServiceBucket.objects.bulk_create(
-        ServiceBucket(service=outlook, start=base - i * width, reports=5)
-        for i in range(1, 8 * 288)
+        ServiceBucket(service=outlook, start=base - i * width, reports=5) for i in range(1, 8 * 288)
     )
     pipeline.rebuild_baselines(base)
     pipeline.refresh_analytics(base - timedelta(minutes=1))
