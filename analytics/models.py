@@ -46,7 +46,8 @@ class ServiceBucket(models.Model):
             models.UniqueConstraint(fields=["service", "start"], name="servicebucket_unique"),
         ]
         indexes = [
-            # The home page's sparklines and baseline rebuilds read all services over a window.
+            # The home page's sparklines read all services over a window, and the per-minute
+            # recount deletes the window's stale buckets (analytics.binning).
             models.Index(fields=["start"], name="servicebucket_start_idx"),
         ]
 
@@ -69,6 +70,11 @@ class ProblemBucket(models.Model):
                 fields=["service", "start", "problem"], name="problembucket_unique"
             ),
         ]
+        indexes = [
+            # The per-minute recount deletes the window's buckets left without reports
+            # (analytics.binning): a range of start across all services.
+            models.Index(fields=["start"], name="problembucket_start_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.service_id}/{self.problem_id} @ {self.start:%Y-%m-%d %H:%M}: {self.reports}"
@@ -87,6 +93,10 @@ class CountryBucket(models.Model):
             models.UniqueConstraint(
                 fields=["service", "start", "country"], name="countrybucket_unique"
             ),
+        ]
+        indexes = [
+            # As for ProblemBucket: the recount's delete of stale buckets in its window.
+            models.Index(fields=["start"], name="countrybucket_start_idx"),
         ]
 
     def __str__(self) -> str:

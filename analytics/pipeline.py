@@ -9,12 +9,12 @@ import dataclasses
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Min, Q, Sum
+from django.db.models import Q, Sum
 
 from analytics.binning import REFRESH_LOCK_ID, RefreshResult, refresh_buckets
 from analytics.concentration import concentration_reasons
@@ -42,8 +42,13 @@ logger = logging.getLogger(__name__)
 
 # After a pause (the worker was down), replay at most this many closed buckets per service.
 MAX_REPLAY_BUCKETS = 24
-# Services fitted together in one numpy batch (bounds memory: ~0.5 GB per 1,000 × 8 weeks).
-BASELINE_BATCH = 1000
+# Services fitted together in one numpy call. fit_baselines' temporaries grow with the batch
+# (about 3 MB per service over 8 weeks); from about a hundred services up they are so large that
+# the allocator maps and unmaps them afresh on every call, and the page faults cost as much as
+# the fit (measured at 10,000 services: 8 s of system time at 50 a batch, 41 s at 1,000).
+BASELINE_BATCH = 50
+# Services per task of the hourly rebuild's Celery group (analytics.tasks.rebuild_baselines).
+BASELINE_PART = 2500
 
 
 @dataclass(frozen=True)
@@ -67,12 +72,110 @@ def _lock() -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK_ID])
 
 
+def baseline_parts(size: int = BASELINE_PART) -> list[tuple[int, int]]:
+    """The active services as ranges of ids (first, last), `size` services each: the parts of
+    the hourly rebuild, one task each."""
+    ids = list(Service.objects.active().order_by("pk").values_list("pk", flat=True))
+    return [(part[0], part[-1]) for part in (ids[i : i + size] for i in range(0, len(ids), size))]
+
+
+def rebuild_baselines_between(now: datetime, first: int, last: int) -> int:
+    """rebuild_baselines for the active services with ids from `first` to `last`."""
+    ids = list(
+        Service.objects.active()
+        .filter(pk__gte=first, pk__lte=last)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return rebuild_baselines(now, ids) if ids else 0
+
+
+# One ServiceBucket row as a binary COPY tuple: 3 fields (service's row in the batch, start as
+# microseconds since 2000-01-01, reports), each after its length.
+_BUCKET_TUPLE = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("row_size", ">i4"),
+        ("row", ">i4"),
+        ("start_size", ">i4"),
+        ("start", ">i8"),
+        ("reports_size", ">i4"),
+        ("reports", ">i4"),
+    ]
+)
+_COPY_HEADER = 19  # signature, flags, header extension length
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _read_counts(cursor, batch: list[int], start: datetime, length: int) -> np.ndarray:
+    """(len(batch), length) reports per bucket from `start`, zero where there is no row.
+
+    One binary COPY per batch, turned into arrays by numpy without a Python object per value
+    (the ORM's tuples cost more than the fit at 10,000 services × 8 weeks; array_agg would
+    still hand psycopg a Python list per service). The counts stay in ServiceBucket alone:
+    binning, quarantines, merges and imports all write it, and a second, compact history table
+    would have to follow each of them; read this way, its rows cost PostgreSQL one range scan
+    of servicebucket_unique (service, start) per service.
+    """
+    width = bucket_width()
+    with cursor.copy(
+        "COPY (SELECT (s.row - 1)::int4, b.start, b.reports::int4 "
+        "FROM unnest(%s::bigint[]) WITH ORDINALITY AS s (id, row) "
+        "JOIN analytics_servicebucket b ON b.service_id = s.id "
+        "AND b.start >= %s AND b.start < %s) TO STDOUT (FORMAT BINARY)",
+        [batch, start, start + length * width],
+    ) as copy:
+        data = b"".join(copy)
+    tuples = np.frombuffer(
+        data,
+        dtype=_BUCKET_TUPLE,
+        offset=_COPY_HEADER,
+        count=(len(data) - _COPY_HEADER - 2) // _BUCKET_TUPLE.itemsize,
+    )
+    step = width // timedelta(microseconds=1)
+    since = (start - _PG_EPOCH) // timedelta(microseconds=1)
+    counts = np.zeros((len(batch), length))
+    counts[tuples["row"], (tuples["start"] - since) // step] = tuples["reports"]
+    return counts
+
+
+def _first_buckets(cursor, services: list[int]) -> dict[int, datetime]:
+    """Each service's first bucket ever (absent without any): one index probe per service."""
+    cursor.execute(
+        "SELECT s.id, (SELECT min(b.start) FROM analytics_servicebucket b "
+        "WHERE b.service_id = s.id) FROM unnest(%s::bigint[]) AS s (id)",
+        [services],
+    )
+    return {sid: first for sid, first in cursor.fetchall() if first is not None}
+
+
+def _write_baselines(cursor, rows) -> None:
+    """Upsert (service, expected, noise, level, history_days, updated_at) rows: a binary COPY
+    into a temporary table and one INSERT … ON CONFLICT (bulk_create's parameters for 2,016
+    floats a row took longer than reading the buckets)."""
+    columns = "service_id, expected, noise, level, history_days, updated_at"
+    cursor.execute(
+        "CREATE TEMPORARY TABLE baseline_update ON COMMIT DROP AS "
+        f"SELECT {columns} FROM analytics_baseline WITH NO DATA"
+    )
+    with cursor.copy(f"COPY baseline_update ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(["int8", "float8[]", "float8[]", "float8", "int4", "timestamptz"])
+        for row in rows:
+            copy.write_row(row)
+    assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns.split(", ")[1:])
+    cursor.execute(
+        f"INSERT INTO analytics_baseline ({columns}) SELECT {columns} FROM baseline_update "
+        f"ON CONFLICT (service_id) DO UPDATE SET {assignments}"
+    )
+    cursor.execute("DROP TABLE baseline_update")
+
+
 def rebuild_baselines(now: datetime, services: list[int] | None = None) -> int:
     """Refit every active service's weekly baseline from the last weeks of buckets.
 
     History is what came before the current bucket; buckets inside incidents are left out, and
     buckets before a service's first report count as missing, not as zeros. Returns the number of
-    services rebuilt.
+    services rebuilt. The hourly task runs it in parts, in parallel (analytics.tasks).
     """
     width = bucket_width()
     per_day = int(timedelta(days=1) / width)
@@ -86,58 +189,46 @@ def rebuild_baselines(now: datetime, services: list[int] | None = None) -> int:
     service_ids = services or list(
         Service.objects.active().order_by("pk").values_list("pk", flat=True)
     )
-    for batch_start in range(0, len(service_ids), BASELINE_BATCH):
-        batch = service_ids[batch_start : batch_start + BASELINE_BATCH]
-        row_of = {sid: row for row, sid in enumerate(batch)}
-        counts = np.zeros((len(batch), length))
-        rows = np.array(
-            ServiceBucket.objects.filter(service_id__in=batch)
-            .in_window(start, end)
-            .values_list("service_id", "start", "reports"),
-            dtype=object,
-        )
-        if len(rows):
-            r = np.fromiter((row_of[s] for s in rows[:, 0]), dtype=int, count=len(rows))
-            c = np.fromiter(((t - start) // width for t in rows[:, 1]), dtype=int, count=len(rows))
-            counts[r, c] = rows[:, 2].astype(float)
-        first_seen = dict(
-            ServiceBucket.objects.filter(service_id__in=batch)
-            .values("service_id")
-            .annotate(first=Min("start"))
-            .values_list("service_id", "first")
-        )
-        for sid, row in row_of.items():
-            first = first_seen.get(sid)
-            missing = length if first is None else int(max(0, (first - start) // width))
-            counts[row, : min(missing, length)] = np.nan
-        excluded = np.zeros(counts.shape, dtype=bool)
+    with connection.cursor() as django_cursor:
+        cursor = django_cursor.cursor  # psycopg's own, for COPY
+        first_seen = _first_buckets(cursor, service_ids)
+        incidents: dict[int, list] = {}
         for sid, began, ended in (
-            Incident.objects.filter(service_id__in=batch)
+            Incident.objects.filter(service_id__in=service_ids)
             .overlapping(start, end)
             .values_list("service_id", "started_at", "ended_at")
         ):
-            limit = began + baseline_settings.max_excluded  # see BaselineSettings.max_excluded
-            a = max(0, int((began - start) // width))
-            b = min(length, int((min(ended or end, limit) - start) // width))
-            excluded[row_of[sid], a:b] = True
-        fit = fit_baselines(counts, first_slot, per_day, excluded, baseline_settings)
-        Baseline.objects.bulk_create(
-            [
-                Baseline(
-                    service_id=sid,
-                    expected=[round(float(v), 4) for v in fit.expected[row]],
-                    noise=[round(float(v), 4) for v in fit.noise[row]],
-                    level=float(fit.level[row]),
-                    history_days=int(fit.history_days[row]),
-                    updated_at=now,
+            incidents.setdefault(sid, []).append((began, ended))
+        for batch_start in range(0, len(service_ids), BASELINE_BATCH):
+            batch = service_ids[batch_start : batch_start + BASELINE_BATCH]
+            counts = _read_counts(cursor, batch, start, length)
+            excluded = np.zeros(counts.shape, dtype=bool)
+            for row, sid in enumerate(batch):
+                first = first_seen.get(sid)
+                missing = length if first is None else int(max(0, (first - start) // width))
+                counts[row, : min(missing, length)] = np.nan
+                for began, ended in incidents.get(sid, []):
+                    limit = began + baseline_settings.max_excluded  # BaselineSettings.max_excluded
+                    a = max(0, int((began - start) // width))
+                    b = min(length, int((min(ended or end, limit) - start) // width))
+                    excluded[row, a:b] = True
+            fit = fit_baselines(counts, first_slot, per_day, excluded, baseline_settings)
+            expected, noise = np.round(fit.expected, 4).tolist(), np.round(fit.noise, 4).tolist()
+            with transaction.atomic():
+                _write_baselines(
+                    cursor,
+                    (
+                        (
+                            sid,
+                            expected[row],
+                            noise[row],
+                            float(fit.level[row]),
+                            int(fit.history_days[row]),
+                            now,
+                        )
+                        for row, sid in enumerate(batch)
+                    ),  # fmt: skip
                 )
-                for sid, row in row_of.items()
-            ],
-            update_conflicts=True,
-            unique_fields=["service"],
-            update_fields=["expected", "noise", "level", "history_days", "updated_at"],
-            batch_size=500,
-        )
     return len(service_ids)
 
 

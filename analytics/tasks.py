@@ -1,6 +1,8 @@
 """Celery tasks: a few lines each, the work is in analytics.pipeline."""
 
-from celery import shared_task
+from datetime import datetime
+
+from celery import group, shared_task
 from django.utils import timezone
 
 from analytics import pipeline
@@ -12,6 +14,16 @@ def refresh_analytics() -> str:
     return f"{refreshed.buckets} buckets, {detected.opened} opened, {detected.resolved} resolved"
 
 
-@shared_task(soft_time_limit=600, time_limit=660, ignore_result=True)
+@shared_task(soft_time_limit=30, time_limit=35, ignore_result=True)
 def rebuild_baselines() -> int:
-    return pipeline.rebuild_baselines(timezone.now())
+    """The hourly rebuild as a group, one task per range of services: the worker's processes
+    fit them in parallel (one process takes about 80 s for 10,000 services × 8 weeks)."""
+    parts = pipeline.baseline_parts()
+    now = timezone.now().isoformat()
+    group(rebuild_baselines_part.s(now, first, last) for first, last in parts).apply_async()
+    return len(parts)
+
+
+@shared_task(soft_time_limit=300, time_limit=330, ignore_result=True)
+def rebuild_baselines_part(now: str, first: int, last: int) -> int:
+    return pipeline.rebuild_baselines_between(datetime.fromisoformat(now), first, last)

@@ -164,6 +164,14 @@ class Report(models.Model):
                 name="report_dedupe_idx",
                 condition=Q(is_counted=True),
             ),
+            # One service's counted reports over a window: the concentration check's join
+            # (analytics.concentration, every minute for each young incident); without it
+            # PostgreSQL reads every report the service has kept.
+            models.Index(
+                fields=["service", "created_at"],
+                name="report_service_counted_idx",
+                condition=Q(is_counted=True),
+            ),
             # The report explorer: one network's reports over time.
             models.Index(fields=["network_key", "created_at"], name="report_network_idx"),
         ]
