@@ -157,7 +157,7 @@ def test_the_celery_task_recounts_a_quarantine_window(outlook, flood):
 
 def test_a_slow_onset_incident_survives_a_quarantine_that_removed_nothing(outlook):
     """The replay reaches past the decision: a rise that took an hour of evidence to open an
-    incident (2.7× at 5 reports per bucket: the slowest the defaults open on) is found again."""
+    incident (3.2× at 5 reports per bucket: only the hour-long window opens on it) is found again."""
     from analytics import pipeline
     from analytics.models import Incident
 
@@ -170,7 +170,7 @@ def test_a_slow_onset_incident_survives_a_quarantine_that_removed_nothing(outloo
     pipeline.rebuild_baselines(base)
     pipeline.refresh_analytics(base - timedelta(minutes=1))
     for b in range(16):
-        make_reports(outlook, 14, at=base + b * width + timedelta(minutes=1), prefix=f"b{b}")
+        make_reports(outlook, 16, at=base + b * width + timedelta(minutes=1), prefix=f"b{b}")
         pipeline.refresh_analytics(base + (b + 1) * width + timedelta(seconds=30))
     incident = Incident.objects.get()
     assert incident.started_at == base
