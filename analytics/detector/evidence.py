@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from analytics.detector.levels import EXPECTED_FLOOR, Level
+from analytics.detector.levels import EXPECTED_FLOOR, Level, elevated
 from analytics.detector.settings import DEFAULTS, DetectorSettings
 from analytics.detector.windows import LONGEST, WINDOWS
 
@@ -72,7 +72,7 @@ def judge(
     closed = np.broadcast_to(np.asarray(closed, dtype=bool), observed.shape[:1])
     rows = observed.shape[0]
     floor = np.maximum(expected, EXPECTED_FLOOR)
-    elevated = observed >= settings.still_ratio * floor
+    up = elevated(observed, expected, settings.still_ratio)
 
     level = np.zeros(rows, dtype=int)
     window = np.zeros(rows, dtype=int)
@@ -90,7 +90,7 @@ def judge(
         # All but one of the window's buckets (both of two) elevated, the latest among them: a
         # window that only remembers a burst does not open anything.
         needed = k if k <= 2 else k - 1
-        persistent = (elevated[:, -k:].sum(axis=1) >= needed) & elevated[:, -1]
+        persistent = (up[:, -k:].sum(axis=1) >= needed) & up[:, -1]
         opens = (
             valid & (r >= settings.open_ratios[i]) & (x >= settings.open_min_reports) & persistent
         )

@@ -2,6 +2,8 @@
 
 from enum import IntEnum
 
+import numpy as np
+
 # The ratio never divides by less than half a report per bucket: against an expected 0.01 a
 # single report would otherwise read as 100×, and a new service as infinitely many times.
 EXPECTED_FLOOR = 0.5
@@ -26,6 +28,12 @@ class Level(IntEnum):
 LABELS = {Level.OK: "no problems", Level.POSSIBLE: "possible problems", Level.PROBLEMS: "problems"}
 SLUGS = {Level.OK: "ok", Level.POSSIBLE: "possible", Level.PROBLEMS: "problems"}
 CHOICES = [(level.value, level.label) for level in Level]
+
+
+def elevated(observed, expected, still_ratio: float):
+    """Whether a bucket (or an array of them) is at least `still_ratio` times its baseline,
+    with the same floor as `ratio`: the one test behind "nearly every bucket up" and "still up"."""
+    return np.asarray(observed) >= still_ratio * np.maximum(expected, EXPECTED_FLOOR)
 
 
 def ratio(observed: float, expected: float, buckets: int = 1) -> float:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from analytics.detector.levels import EXPECTED_FLOOR, Level
+from analytics.detector.levels import Level, elevated
 from analytics.detector.settings import DEFAULTS, DetectorSettings
 from analytics.detector.windows import LONGEST
 
@@ -151,12 +151,12 @@ def advance(
             peak_probability=j.probability,
         )
         events.append(Event.PEAKED)
-    elevated = j.observed >= settings.still_ratio * max(j.expected, EXPECTED_FLOOR)
+    up = bool(elevated(j.observed, j.expected, settings.still_ratio))
     if not j.closed:
         if j.window and incident.status == Status.RECOVERING:
             incident = replace(incident, status=Status.OPEN, quiet_buckets=0)
         return Step(Tracker(incident, recent), tuple(events))
-    if elevated:
+    if up:
         incident = replace(incident, status=Status.OPEN, last_active_at=j.start, quiet_buckets=0)
         return Step(Tracker(incident, recent), tuple(events))
     quiet = incident.quiet_buckets + 1

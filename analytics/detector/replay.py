@@ -20,7 +20,7 @@ from analytics.detector.baselines import (
     slot_of_week,
 )
 from analytics.detector.evidence import judge
-from analytics.detector.levels import Level
+from analytics.detector.levels import Level, elevated
 from analytics.detector.machine import (
     Event,
     IncidentState,
@@ -74,13 +74,12 @@ def judgements_from_verdicts(
     judged bucket's expected count for the whole bucket where the last column holds a scaled
     one (the filling bucket)."""
     result = []
-    floor = np.maximum(expected, 0.5)
-    elevated = observed >= still_ratio * floor
+    up = elevated(observed, expected, still_ratio)
     for i, start in enumerate(starts):
         k = int(verdicts.window[i])
         rising = 0
         if k:  # reports began rising where the unbroken run of elevated buckets began
-            before = elevated[i, :-1][::-1]
+            before = up[i, :-1][::-1]
             rising = int(np.argmin(before)) if not before.all() else len(before)
         result.append(
             Judgement(
