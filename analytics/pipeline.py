@@ -90,52 +90,36 @@ def rebuild_baselines_between(now: datetime, first: int, last: int) -> int:
     return rebuild_baselines(now, ids) if ids else 0
 
 
-# One ServiceBucket row as a binary COPY tuple: 3 fields (service's row in the batch, start as
-# microseconds since 2000-01-01, reports), each after its length.
-_BUCKET_TUPLE = np.dtype(
-    [
-        ("fields", ">i2"),
-        ("row_size", ">i4"),
-        ("row", ">i4"),
-        ("start_size", ">i4"),
-        ("start", ">i8"),
-        ("reports_size", ">i4"),
-        ("reports", ">i4"),
-    ]
-)
-_COPY_HEADER = 19  # signature, flags, header extension length
-_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
-
 def _read_counts(cursor, batch: list[int], start: datetime, length: int) -> np.ndarray:
     """(len(batch), length) reports per bucket from `start`, zero where there is no row.
 
-    One binary COPY per batch, turned into arrays by numpy without a Python object per value
-    (the ORM's tuples cost more than the fit at 10,000 services × 8 weeks; array_agg would
-    still hand psycopg a Python list per service). The counts stay in ServiceBucket alone:
-    binning, quarantines, merges and imports all write it, and a second, compact history table
-    would have to follow each of them; read this way, its rows cost PostgreSQL one range scan
-    of servicebucket_unique (service, start) per service.
+    PostgreSQL packs the batch's rows into one bytea of int32 triples (row in the batch, bucket
+    offset, reports) and numpy unpacks it: no Python object per value. The ORM's tuples cost more
+    than the fit at 10,000 services × 8 weeks, and even a binary COPY hands psycopg one chunk per
+    row. The counts stay in ServiceBucket alone: binning, quarantines, merges and imports all
+    write it, and a second, compact history table would have to follow each of them; read this
+    way, its rows cost PostgreSQL one range scan of servicebucket_unique (service, start) per
+    service.
     """
     width = bucket_width()
-    with cursor.copy(
-        "COPY (SELECT (s.row - 1)::int4, b.start, b.reports::int4 "
-        "FROM unnest(%s::bigint[]) WITH ORDINALITY AS s (id, row) "
+    cursor.execute(
+        "SELECT string_agg(int4send((s.row - 1)::int4) "
+        "|| int4send((extract(epoch FROM b.start - %(start)s)::bigint / %(width)s)::int4) "
+        "|| int4send(b.reports::int4), ''::bytea) "
+        "FROM unnest(%(batch)s::bigint[]) WITH ORDINALITY AS s (id, row) "
         "JOIN analytics_servicebucket b ON b.service_id = s.id "
-        "AND b.start >= %s AND b.start < %s) TO STDOUT (FORMAT BINARY)",
-        [batch, start, start + length * width],
-    ) as copy:
-        data = b"".join(copy)
-    tuples = np.frombuffer(
-        data,
-        dtype=_BUCKET_TUPLE,
-        offset=_COPY_HEADER,
-        count=(len(data) - _COPY_HEADER - 2) // _BUCKET_TUPLE.itemsize,
+        "AND b.start >= %(start)s AND b.start < %(end)s",
+        {
+            "batch": batch,
+            "start": start,
+            "end": start + length * width,
+            "width": int(width.total_seconds()),
+        },
     )
-    step = width // timedelta(microseconds=1)
-    since = (start - _PG_EPOCH) // timedelta(microseconds=1)
+    data = cursor.fetchone()[0] or b""
+    triples = np.frombuffer(data, dtype=">i4").reshape(-1, 3)
     counts = np.zeros((len(batch), length))
-    counts[tuples["row"], (tuples["start"] - since) // step] = tuples["reports"]
+    counts[triples[:, 0], triples[:, 1]] = triples[:, 2]
     return counts
 
 
@@ -149,19 +133,68 @@ def _first_buckets(cursor, services: list[int]) -> dict[int, datetime]:
     return {sid: first for sid, first in cursor.fetchall() if first is not None}
 
 
-def _write_baselines(cursor, rows) -> None:
-    """Upsert (service, expected, noise, level, history_days, updated_at) rows: a binary COPY
-    into a temporary table and one INSERT … ON CONFLICT (bulk_create's parameters for 2,016
-    floats a row took longer than reading the buckets)."""
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_FLOAT8_OID = 701
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no extension
+_COPY_TRAILER = b"\xff\xff"
+
+
+def _float8_array(length: int) -> list:
+    """The binary layout of a one-dimensional float8[] of `length` values, its size first."""
+    return [
+        ("size", ">i4"),
+        ("header", ">i4", (5,)),  # dimensions, has nulls, element type, length, lower bound
+        ("values", [("size", ">i4"), ("value", ">f8")], (length,)),
+    ]
+
+
+def _baseline_copy(ids: list[int], fit, now: datetime) -> bytes:
+    """Binary COPY data for (service_id, expected, noise, level, history_days, updated_at).
+
+    Built by numpy in one go: psycopg's write_row dumps each of the 2,016 floats of a row as a
+    Python object, and at 10,000 services that cost more than the fit."""
+    slots, windows = fit.expected.shape[1], fit.noise.shape[1]
+    row = np.dtype(
+        [
+            ("fields", ">i2"),
+            ("id_size", ">i4"),
+            ("id", ">i8"),
+            ("expected", _float8_array(slots)),
+            ("noise", _float8_array(windows)),
+            ("level_size", ">i4"),
+            ("level", ">f8"),
+            ("days_size", ">i4"),
+            ("days", ">i4"),
+            ("updated_size", ">i4"),
+            ("updated", ">i8"),
+        ]
+    )
+    rows = np.zeros(len(ids), dtype=row)
+    rows["fields"] = 6
+    rows["id_size"], rows["id"] = 8, ids
+    for name, values in (("expected", fit.expected), ("noise", fit.noise)):
+        array = rows[name]
+        array["size"] = 20 + 12 * values.shape[1]
+        array["header"] = [1, 0, _FLOAT8_OID, values.shape[1], 1]
+        array["values"]["size"] = 8
+        array["values"]["value"] = np.round(values, 4)
+    rows["level_size"], rows["level"] = 8, fit.level
+    rows["days_size"], rows["days"] = 4, fit.history_days
+    rows["updated_size"] = 8
+    rows["updated"] = (now - _PG_EPOCH) // timedelta(microseconds=1)
+    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
+
+
+def _write_baselines(cursor, data: bytes) -> None:
+    """Upsert baselines from binary COPY data (_baseline_copy): a COPY into a temporary table
+    and one INSERT … ON CONFLICT."""
     columns = "service_id, expected, noise, level, history_days, updated_at"
     cursor.execute(
         "CREATE TEMPORARY TABLE baseline_update ON COMMIT DROP AS "
         f"SELECT {columns} FROM analytics_baseline WITH NO DATA"
     )
     with cursor.copy(f"COPY baseline_update ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(["int8", "float8[]", "float8[]", "float8", "int4", "timestamptz"])
-        for row in rows:
-            copy.write_row(row)
+        copy.write(data)
     assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns.split(", ")[1:])
     cursor.execute(
         f"INSERT INTO analytics_baseline ({columns}) SELECT {columns} FROM baseline_update "
@@ -213,22 +246,8 @@ def rebuild_baselines(now: datetime, services: list[int] | None = None) -> int:
                     b = min(length, int((min(ended or end, limit) - start) // width))
                     excluded[row, a:b] = True
             fit = fit_baselines(counts, first_slot, per_day, excluded, baseline_settings)
-            expected, noise = np.round(fit.expected, 4).tolist(), np.round(fit.noise, 4).tolist()
             with transaction.atomic():
-                _write_baselines(
-                    cursor,
-                    (
-                        (
-                            sid,
-                            expected[row],
-                            noise[row],
-                            float(fit.level[row]),
-                            int(fit.history_days[row]),
-                            now,
-                        )
-                        for row, sid in enumerate(batch)
-                    ),  # fmt: skip
-                )
+                _write_baselines(cursor, _baseline_copy(batch, fit, now))
     return len(service_ids)
 
 
@@ -253,22 +272,34 @@ def _save_state(service_id: int, incident: Incident | None, state: IncidentState
     return incident
 
 
-def _expected_slices(services: list[int], first: int, count: int, per_week: int) -> dict:
+def _expected_slices(first: int, count: int, per_week: int) -> dict:
     """Per service: (expected for slots first … first+count-1, wrapping the week, noise)."""
     last = first + count
     if last <= per_week:
         column = f"expected__{first}_{last}"  # an SQL array slice: only what is needed
-        rows = Baseline.objects.filter(service_id__in=services).values_list(
-            "service_id", column, "noise"
-        )
+        rows = Baseline.objects.values_list("service_id", column, "noise")
         return {sid: (values, noise) for sid, values, noise in rows}
-    rows = Baseline.objects.filter(service_id__in=services).values_list(
-        "service_id", "expected", "noise"
-    )
+    rows = Baseline.objects.values_list("service_id", "expected", "noise")
     return {
         sid: ([values[(first + i) % per_week] for i in range(count)], noise)
         for sid, values, noise in rows
     }
+
+
+@dataclass
+class _Status:
+    """A ServiceStatus row as the pass reads and writes it: plain values, no model instance
+    (10,000 of those cost a tenth of the pass's budget)."""
+
+    service_id: int
+    level: int = int(Level.OK)
+    since: datetime | None = None
+    observed: int = 0
+    expected: float = 0.0
+    probability: float = 1.0
+    memory: dict | None = None
+    evaluated_until: datetime | None = None
+    updated_at: datetime | None = None
 
 
 def detect_incidents(now: datetime) -> DetectionResult:
@@ -276,6 +307,10 @@ def detect_incidents(now: datetime) -> DetectionResult:
 
     Updates ServiceStatus and opens, advances, re-opens or resolves incidents. Holds the refresh
     lock, so two overlapping runs never feed the same bucket twice.
+
+    Reads whole tables (the buckets of the last minutes, baselines, statuses, the few recent
+    incidents) and drops what belongs to inactive services in Python: a list of 10,000 ids in
+    the SQL costs psycopg more to send than PostgreSQL to answer.
     """
     width = bucket_width()
     current = floor_bucket(now, width)
@@ -284,13 +319,19 @@ def detect_incidents(now: datetime) -> DetectionResult:
     opened = resolved = 0
     with transaction.atomic():
         _lock()
-        services = list(Service.objects.active().values_list("pk", flat=True))
+        services = list(Service.objects.active().order_by("pk").values_list("pk", flat=True))
+        active = set(services)
         tunings = {
             t.service_id: t.settings_or_defaults()
-            for t in DetectorTuning.objects.filter(service_id__in=services)
+            for t in DetectorTuning.objects.all()
+            if t.service_id in active
         }
         cooldown = width * max(s.cooldown_buckets for s in [DEFAULTS, *tunings.values()])
-        statuses = {s.service_id: s for s in ServiceStatus.objects.filter(service_id__in=services)}
+        statuses = {
+            row[0]: _Status(*row)
+            for row in ServiceStatus.objects.values_list("service_id", *STATUS_COLUMNS)
+            if row[0] in active
+        }
         earliest = current - MAX_REPLAY_BUCKETS * width
         starts = {
             sid: max(
@@ -303,20 +344,19 @@ def detect_incidents(now: datetime) -> DetectionResult:
         span = int((current - window_start) / width) + 1
         counts = {
             (sid, start): reports
-            for sid, start, reports in ServiceBucket.objects.filter(service_id__in=services)
-            .in_window(window_start, current + width)
-            .values_list("service_id", "start", "reports")
+            for sid, start, reports in ServiceBucket.objects.in_window(
+                window_start, current + width
+            ).values_list("service_id", "start", "reports")
         }
         first_slot = slot_of_week(window_start, width)
-        baselines = _expected_slices(services, first_slot, span, per_week)
+        baselines = _expected_slices(first_slot, span, per_week)
         # The unresolved incident, or the last one if it ended within the cool-down.
         incidents: dict[int, Incident] = {}
-        for incident in (
-            Incident.objects.filter(service_id__in=services)
-            .filter(~Q(status="resolved") | Q(ended_at__gte=window_start - cooldown))
-            .order_by("started_at")
-        ):
-            incidents[incident.service_id] = incident
+        for incident in Incident.objects.filter(
+            ~Q(status="resolved") | Q(ended_at__gte=window_start - cooldown)
+        ).order_by("started_at"):
+            if incident.service_id in active:
+                incidents[incident.service_id] = incident
 
         # Every bucket to judge, for all services: a row of the LONGEST latest buckets each (the
         # tracker's memory, then the new ones), judged in one vectorised call.
@@ -370,11 +410,11 @@ def detect_incidents(now: datetime) -> DetectionResult:
             for name in verdicts.__dataclass_fields__:
                 getattr(verdicts, name)[rows] = getattr(own, name)
 
-        new_statuses, changed_statuses = [], []
+        written = []
         for sid in services:
             rows = spans[sid]
             row = incidents.get(sid)
-            status = statuses.get(sid) or ServiceStatus(service_id=sid)
+            status = statuses.get(sid) or _Status(service_id=sid)
             service_settings = tunings.get(sid, DEFAULTS)
             judgements = judgements_from_verdicts(
                 starts_rows[rows],
@@ -406,16 +446,15 @@ def detect_incidents(now: datetime) -> DetectionResult:
                 status.since = state.detected_at if active else now
             last = judgements[-1]
             status.level = int(level)
-            status.observed = last.observed
+            status.observed = int(last.observed)
             status.expected = last.expected
             status.probability = last.probability
             status.memory = tracker.to_json()
             status.evaluated_until = current
             status.updated_at = now
-            (changed_statuses if sid in statuses else new_statuses).append(status)
-        _hold_concentrated(now, new_statuses + changed_statuses)
-        ServiceStatus.objects.bulk_create(new_statuses)
-        _write_statuses(changed_statuses)
+            written.append(status)
+        _hold_concentrated(now, written)
+        _write_statuses(written)
         _update_countries(now)
         _link_group_incidents(now)
     if opened or resolved:
@@ -423,7 +462,7 @@ def detect_incidents(now: datetime) -> DetectionResult:
     return DetectionResult(services=len(services), opened=opened, resolved=resolved)
 
 
-def _hold_concentrated(now: datetime, statuses: list[ServiceStatus]) -> None:
+def _hold_concentrated(now: datetime, statuses: list[_Status]) -> None:
     """Hold the unresolved incidents whose reports look like a flood (analytics.concentration),
     judged during their first hour, and keep the public status of held ones at "possible"."""
     unresolved = {i.service_id: i for i in Incident.objects.unresolved().exclude(review="cleared")}
@@ -474,28 +513,28 @@ STATUS_COLUMNS = [
 ]
 
 
-def _write_statuses(statuses: list[ServiceStatus]) -> None:
-    """Update many statuses in two statements: COPY into a temporary table, one UPDATE … FROM.
-
-    bulk_update's CASE WHEN per row costs seconds at 10,000 services; this costs milliseconds.
-    """
+def _write_statuses(statuses: list[_Status]) -> None:
+    """Upsert many statuses in two statements: COPY into a temporary table, one INSERT … ON
+    CONFLICT (bulk_update's CASE WHEN per row costs seconds at 10,000 services)."""
     if not statuses:
         return
-    columns = ", ".join(STATUS_COLUMNS)
+    columns = ", ".join(["service_id", *STATUS_COLUMNS])
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE status_update ON COMMIT DROP AS "
-            f"SELECT service_id, {columns} FROM analytics_servicestatus WITH NO DATA"
+            f"SELECT {columns} FROM analytics_servicestatus WITH NO DATA"
         )
-        with cursor.cursor.copy(f"COPY status_update (service_id, {columns}) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY status_update ({columns}) FROM STDIN") as copy:
             for status in statuses:
-                row = [status.service_id] + [getattr(status, c) for c in STATUS_COLUMNS]
-                row[STATUS_COLUMNS.index("memory") + 1] = json.dumps(status.memory)
-                copy.write_row(row)
-        assignments = ", ".join(f"{c} = u.{c}" for c in STATUS_COLUMNS)
+                copy.write_row(
+                    [status.service_id]
+                    + [getattr(status, c) for c in STATUS_COLUMNS[:5]]
+                    + [json.dumps(status.memory or {}), status.evaluated_until, status.updated_at]
+                )
+        assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in STATUS_COLUMNS)
         cursor.execute(
-            f"UPDATE analytics_servicestatus s SET {assignments} "
-            "FROM status_update u WHERE s.service_id = u.service_id"
+            f"INSERT INTO analytics_servicestatus ({columns}) SELECT {columns} FROM status_update "
+            f"ON CONFLICT (service_id) DO UPDATE SET {assignments}"
         )
         cursor.execute("DROP TABLE status_update")
 

@@ -1,12 +1,21 @@
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 
 from analytics import pipeline
 from analytics.binning import refresh_buckets
 from analytics.detector import Level
-from analytics.models import Baseline, DetectorTuning, GroupIncident, Incident, ServiceStatus
+from analytics.detector.baselines import fit_baselines, slot_of_week
+from analytics.models import (
+    Baseline,
+    DetectorTuning,
+    GroupIncident,
+    Incident,
+    ServiceBucket,
+    ServiceStatus,
+)
 from reports.models import Service
 from tests.conftest import NOON, make_incident, make_reports
 
@@ -103,6 +112,34 @@ def test_baselines_are_rebuilt_from_history_without_incident_buckets(outlook):
     monday_noon = baseline.expected[144]
     assert 1.0 < monday_noon < 5.0  # the 90-report day is left out
     assert len(baseline.expected) == 2016
+
+
+def test_the_rebuild_stores_exactly_the_fit_of_the_buckets_it_read(outlook, teams, monkeypatch):
+    # Buckets written straight into the table, read back in batches of one (the packed read and
+    # the binary write each row by row): what is stored is the pure fit of the same counts.
+    rng = np.random.default_rng(1)
+    width = timedelta(minutes=5)
+    start = NOON - timedelta(weeks=8)
+    counts = rng.poisson(3.0, size=(2, 8 * 2016)).astype(float)
+    counts[1, :3000] = 0  # teams began later: its first bucket is where its history starts
+    counts[1, 3000] = 1
+    ServiceBucket.objects.bulk_create(
+        ServiceBucket(service=service, start=start + i * width, reports=int(n))
+        for service, row in zip((outlook, teams), counts, strict=True)
+        for i, n in enumerate(row)
+        if n
+    )
+    monkeypatch.setattr(pipeline, "BASELINE_BATCH", 1)
+    pipeline.rebuild_baselines(NOON, [outlook.pk, teams.pk])
+    history = counts.copy()
+    history[1, :3000] = np.nan
+    fit = fit_baselines(history, slot_of_week(start, width), 288, np.zeros(history.shape, bool))
+    for row, service in enumerate((outlook, teams)):
+        stored = Baseline.objects.get(service=service)
+        assert stored.expected == pytest.approx(np.round(fit.expected[row], 4).tolist(), abs=0)
+        assert stored.noise == pytest.approx(np.round(fit.noise[row], 4).tolist(), abs=0)
+        assert (stored.level, stored.history_days) == (fit.level[row], fit.history_days[row])
+        assert stored.updated_at == NOON
 
 
 def test_a_service_without_history_gets_a_zero_baseline(outlook):

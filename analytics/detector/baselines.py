@@ -20,14 +20,13 @@ Pure (numpy), vectorised over many services at once. For each slot of the week:
    that week give the noise (in-sample residuals understate the noise the detector will meet).
 """
 
-import dataclasses
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from analytics.detector.windows import NOISE_UNKNOWN, WINDOWS, measure_noise
+from analytics.detector.windows import NOISE_UNKNOWN, WINDOWS, measure_noise_of_rows
 
 DAYS_PER_WEEK = 7
 # Slot 0 of the week is Monday 00:00 UTC.
@@ -75,7 +74,7 @@ class Baselines:
     """Fitted baselines for S services."""
 
     expected: np.ndarray  # (S, slots per week), level factor included
-    noise: np.ndarray  # (S, len(WINDOWS)): analytics.detector.windows.measure_noise
+    noise: np.ndarray  # (S, len(WINDOWS)): analytics.detector.windows.measure_noise_of_rows
     level: np.ndarray  # (S,)
     history_days: np.ndarray  # (S,) days with at least one non-missing bucket
 
@@ -118,20 +117,15 @@ def _noise(values, first_slot, per_day, expected, fitted, settings) -> np.ndarra
     services, length = values.shape
     holdout = settings.holdout_days * per_day
     if settings.holdout_days and length >= holdout + 7 * per_day:
-        inner = dataclasses.replace(settings, holdout_days=0)
-        earlier = fit_baselines(values[:, :-holdout], first_slot, per_day, settings=inner)
+        # The profile alone: the earlier fit's own noise would not be used.
+        earlier = _profile(values[:, :-holdout], first_slot, per_day, None, settings)[0]
         per_week = expected.shape[1]
         slots = (first_slot + length - holdout + np.arange(holdout)) % per_week
-        return np.array(
-            [
-                measure_noise(values[s, -holdout:], earlier.expected[s, slots])
-                for s in range(services)
-            ]
-        )
+        return measure_noise_of_rows(values[:, -holdout:], earlier[:, slots])
     if length < per_day:
         return np.full((services, len(WINDOWS)), NOISE_UNKNOWN)
     window = slice(max(0, length - settings.noise_days * per_day), length)
-    return np.array([measure_noise(values[s, window], fitted[s, window]) for s in range(services)])
+    return measure_noise_of_rows(values[:, window], fitted[:, window])
 
 
 def _fill_gaps_from_neighbours(expected: np.ndarray) -> None:
@@ -180,20 +174,43 @@ def _unusual_days(grid: np.ndarray, per_day: int, settings: BaselineSettings) ->
 
 
 def _missing_runs(values: np.ndarray, settings: BaselineSettings) -> np.ndarray:
-    """(S, T) mask of runs of zeros that the rate around them makes all but impossible."""
-    mask = np.zeros(values.shape, dtype=bool)
-    shortest = settings.missing_run_min
-    for row in range(values.shape[0]):
-        zero = np.concatenate([[False], values[row] == 0, [False]])
-        edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
-        starts, ends = edges[0::2], edges[1::2]
-        long = (ends - starts) >= shortest
-        for a, b in zip(starts[long], ends[long], strict=True):
-            span = b - a
-            around = np.concatenate([values[row, max(0, a - span) : a], values[row, b : b + span]])
-            if len(around) and np.nanmean(around) * span >= settings.missing_run_expected:
-                mask[row, a:b] = True
-    return mask
+    """(S, T) mask of runs of zeros that the rate around them makes all but impossible.
+
+    A run of `span` zeros is judged against the mean of the known buckets within `span` on each
+    side. All runs of all rows at once, with cumulative sums: sparse services have thousands of
+    runs each, and a loop over them cost most of the rebuild."""
+    services, length = values.shape
+    edges = np.zeros((services, length + 2), dtype=np.int8)
+    edges[:, 1:-1] = values == 0
+    change = np.diff(edges, axis=1)
+    rows, starts = np.nonzero(change == 1)  # row-major order: the ends pair up with the starts
+    ends = np.nonzero(change == -1)[1]
+    spans = ends - starts
+    long = spans >= settings.missing_run_min
+    rows, starts, ends, spans = rows[long], starts[long], ends[long], spans[long]
+    known = ~np.isnan(values)
+    total = np.zeros((services, length + 1))
+    total[:, 1:] = np.cumsum(np.where(known, values, 0.0), axis=1)
+    seen = np.zeros((services, length + 1))
+    seen[:, 1:] = np.cumsum(known, axis=1)
+    before, after = np.maximum(starts - spans, 0), np.minimum(ends + spans, length)
+
+    def around(cumulative: np.ndarray) -> np.ndarray:
+        return (
+            cumulative[rows, starts]
+            - cumulative[rows, before]
+            + cumulative[rows, after]
+            - cumulative[rows, ends]
+        )
+
+    count = around(seen)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = around(total) / count
+    flagged = (count > 0) & (mean * spans >= settings.missing_run_expected)
+    marks = np.zeros((services, length + 1), dtype=np.int32)
+    np.add.at(marks, (rows[flagged], starts[flagged]), 1)
+    np.add.at(marks, (rows[flagged], ends[flagged]), -1)
+    return np.cumsum(marks, axis=1)[:, :length] > 0
 
 
 def _weekday_factors(days: np.ndarray) -> np.ndarray:
@@ -281,6 +298,16 @@ def fit_baselines(
     existed); the last column is the bucket just before the baseline applies. `first_slot` is the
     slot of the week of column 0. `excluded` (S, T) marks buckets to leave out (incidents).
     """
+    expected, level, history_days, values, first_slot, predicted = _profile(
+        counts, first_slot, per_day, excluded, settings
+    )
+    noise = _noise(values, first_slot, per_day, expected, predicted * level[:, None], settings)
+    return Baselines(expected=expected, noise=noise, level=level, history_days=history_days)
+
+
+def _profile(counts, first_slot, per_day, excluded, settings) -> tuple:
+    """fit_baselines without the noise: (expected, level, history_days) and what the noise is
+    measured on (the kept history, its first slot, the profile's prediction for it)."""
     counts = np.atleast_2d(np.asarray(counts, dtype=float))
     services, length = counts.shape
     per_week = per_day * DAYS_PER_WEEK
@@ -373,6 +400,4 @@ def fit_baselines(
     level = np.clip((actual_sum + prior) / (predicted_sum + prior), *settings.level_bounds)
     level = np.where(seen.sum(axis=1) > 0, level, 1.0)
     expected = expected * level[:, None]
-
-    noise = _noise(values, first_slot, per_day, expected, predicted * level[:, None], settings)
-    return Baselines(expected=expected, noise=noise, level=level, history_days=history_days)
+    return expected, level, history_days, values, first_slot, predicted

@@ -42,43 +42,66 @@ def trailing_sums(values: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
+def _row_percentiles(values: np.ndarray, keep: np.ndarray, q: float) -> np.ndarray:
+    """Each row's q-th percentile of the values where `keep` (linear interpolation, as
+    numpy's default; NaN for a row with none): one sort for all rows instead of a call each."""
+    ordered = np.sort(np.where(keep, values, np.inf), axis=1)
+    count = keep.sum(axis=1)
+    position = q / 100.0 * np.maximum(count - 1, 0)
+    low = np.floor(position).astype(int)
+    high = np.minimum(low + 1, np.maximum(count - 1, 0))
+    rows = np.arange(len(values))
+    a, b = ordered[rows, low], ordered[rows, high]
+    with np.errstate(invalid="ignore"):
+        result = a + (b - a) * (position - low)
+    return np.where(count > 0, np.where(high == low, a, result), np.nan)
+
+
 def measure_noise(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
-    """(len(WINDOWS),) noise of one service's windows: the spread of log(observed / expected)
+    """(len(WINDOWS),) noise of one service's windows (measure_noise_of_rows for one row)."""
+    return measure_noise_of_rows(np.atleast_2d(observed), np.atleast_2d(expected))[0]
+
+
+def measure_noise_of_rows(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """(S, len(WINDOWS)) noise of each service's windows: the spread of log(observed / expected)
     beyond what counting alone explains, read from the upper tail of its residuals.
 
     `expected` must come from a baseline fitted without these buckets (out of sample): in-sample
-    residuals understate the noise the detector will meet.
+    residuals understate the noise the detector will meet. All services at once: a call per
+    service cost a third of the hourly rebuild.
     """
     observed = np.asarray(observed, dtype=float)
     expected = np.asarray(expected, dtype=float)
-    noise = np.array(NOISE_PRIOR, dtype=float)
+    services = observed.shape[0]
+    noise = np.tile(np.array(NOISE_PRIOR, dtype=float), (services, 1))
     for i, k in enumerate(WINDOWS):
         x, mu = trailing_sums(observed, k), trailing_sums(expected, k)
         known = ~(np.isnan(x) | np.isnan(mu))
-        if known.sum() < MIN_SAMPLES:
-            continue
+        measured = known.sum(axis=1) >= MIN_SAMPLES
+        x, mu = np.where(known, x, 0.0), np.where(known, mu, 0.0)
         # Moments, over every window: var(X) = M + a·M² for a Poisson count whose rate carries a
         # lognormal factor with exp(noise²) = 1 + a. Not robust to bursts, and meant not to be:
         # they are what the detector must not mistake for outages (the benchmark's low and mid
         # volumes open twice as many false incidents without it). The only measure at low counts.
-        x, mu = x[known], mu[known]
-        a = float(np.sum((x - mu) ** 2 - x) / max(np.sum(mu**2), 1e-9))
-        moments = np.sqrt(np.log1p(max(a, 0.0)))
+        a = np.sum((x - mu) ** 2 - x, axis=1) / np.maximum(np.sum(mu**2, axis=1), 1e-9)
+        moments = np.sqrt(np.log1p(np.maximum(a, 0.0)))
         # Quantiles, where counts are high enough for log ratios to mean something: the upper
         # side only (an outage is a rise) at its 95th percentile rather than its middle, since
         # baselines err in runs (a moved clock, a ramp, a news day).
-        high = mu >= MIN_EXPECTED
-        upper = 0.0
-        if high.sum() >= MIN_SAMPLES:
-            residual = np.log((x[high] + 0.5) / (mu[high] + 0.5))
-            middle, top = np.percentile(residual, [50.0, 95.0])
-            counting = np.median(1.0 / (mu[high] + 0.5))  # var of log(Poisson) ≈ 1 / mean
-            upper = np.sqrt(max((max(top - middle, 0.0) / 1.645) ** 2 - counting, 0.0))
+        high = known & (mu >= MIN_EXPECTED)
+        quantiles = high.sum(axis=1) >= MIN_SAMPLES
+        residual = np.log((x + 0.5) / (mu + 0.5))
+        middle = _row_percentiles(residual, high, 50.0)
+        top = _row_percentiles(residual, high, 95.0)
+        counting = _row_percentiles(1.0 / (mu + 0.5), high, 50.0)  # var of log(Poisson) ≈ 1/mean
+        with np.errstate(invalid="ignore"):
+            spread = (np.maximum(top - middle, 0.0) / 1.645) ** 2 - counting
+            upper = np.where(quantiles, np.sqrt(np.maximum(spread, 0.0)), 0.0)
         # Where counts are high, quantiles alone: there one burst would dominate the moments,
         # and the development set lost recall at high volume to it without fewer false alarms.
-        busy = high.sum() >= MIN_SAMPLES and np.median(mu) / k >= BUSY_EXPECTED
-        noise[i] = upper if busy else max(moments, upper)
+        busy = quantiles & (_row_percentiles(mu, known, 50.0) / k >= BUSY_EXPECTED)
+        chosen = np.where(busy, upper, np.maximum(moments, upper))
+        noise[:, i] = np.where(measured, chosen, noise[:, i])
     # A longer window is never noisier than a shorter one (averaging cannot add noise), and
     # where the short windows could not be measured the longer ones are the best guess.
-    noise = np.minimum.accumulate(np.clip(noise, *NOISE_BOUNDS))
-    return noise
+    return np.minimum.accumulate(np.clip(noise, *NOISE_BOUNDS), axis=1)
