@@ -187,8 +187,6 @@ class ServiceStatus(models.Model):
     probability = models.FloatField(
         default=1.0, help_text="Upper-tail probability, current bucket."
     )
-    # The detector's memory between runs: its CUSUMs (analytics.detection.Tracker.to_json).
-    memory = models.JSONField(default=dict, blank=True)
     # Closed buckets before this instant have been fed to the incident state machine.
     evaluated_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)

@@ -6,15 +6,15 @@ replay loop and writes what came out.
 """
 
 import dataclasses
-import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Min, Q, Sum
 
 from analytics.binning import REFRESH_LOCK_ID, RefreshResult, refresh_buckets
 from analytics.concentration import concentration_reasons
@@ -25,13 +25,11 @@ from analytics.detector.replay import judgements_from_verdicts, replay
 from analytics.detector.settings import DEFAULTS
 from analytics.detector.windows import LONGEST, NOISE_PRIOR, WINDOWS
 from analytics.models import (
-    Baseline,
     CountryBucket,
     DetectorTuning,
     GroupIncident,
     Incident,
     MaintenanceWindow,
-    ServiceBucket,
     ServiceStatus,
 )
 from analytics.regions import excess_by_country
@@ -59,10 +57,20 @@ class DetectionResult:
 
 
 def refresh_analytics(now: datetime) -> tuple[RefreshResult, DetectionResult]:
-    """The per-minute job: recount the recent buckets, then run the detector up to `now`."""
-    lookback = timedelta(minutes=settings.TREMOR["REFRESH_LOOKBACK_MINUTES"])
+    """The per-minute job: recount the recent buckets, then run the detector up to `now`.
+
+    The recount reaches back REFRESH_LOOKBACK_MINUTES, and further when the detector has
+    buckets left to judge (the worker was down, or this is the first pass): it must not judge
+    buckets never counted."""
+    width = bucket_width()
+    since = now - timedelta(minutes=settings.TREMOR["REFRESH_LOOKBACK_MINUTES"])
+    pending = ServiceStatus.objects.filter(service__is_active=True).aggregate(
+        oldest=Min("evaluated_until")
+    )["oldest"]
+    replayable = floor_bucket(now, width) - MAX_REPLAY_BUCKETS * width
+    since = min(since, max(pending or replayable, replayable))  # the first pass counts it all
     with transaction.atomic():
-        refreshed = refresh_buckets(now - lookback, now)
+        refreshed = refresh_buckets(since, now)
         detected = detect_incidents(now)
     return refreshed, detected
 
@@ -272,189 +280,236 @@ def _save_state(service_id: int, incident: Incident | None, state: IncidentState
     return incident
 
 
-def _expected_slices(first: int, count: int, per_week: int) -> dict:
-    """Per service: (expected for slots first … first+count-1, wrapping the week, noise)."""
-    last = first + count
+def _recent_counts(services: np.ndarray, start: datetime, columns: int) -> np.ndarray:
+    """(len(services), columns) reports per bucket from `start`, zero where there is no row.
+
+    Packed by PostgreSQL into one bytea of int32 triples (service, bucket offset, reports):
+    every bucket of every service without a Python object per row. `services` is sorted."""
+    width = bucket_width()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT string_agg(int4send(service_id::int4) "
+            "|| int4send((extract(epoch FROM start - %(start)s)::bigint / %(width)s)::int4) "
+            "|| int4send(reports::int4), ''::bytea) "
+            "FROM analytics_servicebucket WHERE start >= %(start)s AND start < %(end)s",
+            {"start": start, "end": start + columns * width, "width": int(width.total_seconds())},
+        )
+        data = cursor.fetchone()[0] or b""
+    triples = np.frombuffer(data, dtype=">i4").reshape(-1, 3).astype(np.int64)
+    rows = np.searchsorted(services, triples[:, 0])
+    known = (rows < len(services)) & (
+        services[np.minimum(rows, len(services) - 1)] == triples[:, 0]
+    )
+    counts = np.zeros((len(services), columns))
+    counts[rows[known], triples[known, 1]] = triples[known, 2]
+    return counts
+
+
+def _recent_baselines(services: np.ndarray, start: datetime, columns: int):
+    """(expected (S, columns) for the slots from `start` on, noise (S, len(WINDOWS))), packed
+    by PostgreSQL into one bytea: the slots needed (an array slice, across the week's end if
+    need be) and the noise of each baseline. Without a baseline: zeros and the prior noise."""
+    width = bucket_width()
+    per_week = int(timedelta(weeks=1) / width)
+    first = slot_of_week(start, width) + 1  # SQL arrays count from 1
+    last = first + columns - 1
     if last <= per_week:
-        column = f"expected__{first}_{last}"  # an SQL array slice: only what is needed
-        rows = Baseline.objects.values_list("service_id", column, "noise")
-        return {sid: (values, noise) for sid, values, noise in rows}
-    rows = Baseline.objects.values_list("service_id", "expected", "noise")
-    return {
-        sid: ([values[(first + i) % per_week] for i in range(count)], noise)
-        for sid, values, noise in rows
-    }
+        wanted = f"expected[{first}:{last}]"
+    else:
+        wanted = f"expected[{first}:{per_week}] || expected[1:{last - per_week}]"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT string_agg(int8send(service_id) || array_send({wanted}) || array_send("
+            "CASE WHEN cardinality(noise) = %(windows)s THEN noise ELSE %(prior)s END), ''::bytea) "
+            "FROM analytics_baseline WHERE cardinality(expected) = %(per_week)s",
+            {"windows": len(WINDOWS), "prior": list(NOISE_PRIOR), "per_week": per_week},
+        )
+        data = cursor.fetchone()[0] or b""
+    record = np.dtype(
+        [
+            ("service", ">i8"),
+            ("expected_header", ">i4", (5,)),
+            ("expected", [("size", ">i4"), ("value", ">f8")], (columns,)),
+            ("noise_header", ">i4", (5,)),
+            ("noise", [("size", ">i4"), ("value", ">f8")], (len(WINDOWS),)),
+        ]
+    )
+    records = np.frombuffer(data, dtype=record)
+    rows = np.searchsorted(services, records["service"])
+    known = (rows < len(services)) & (
+        services[np.minimum(rows, len(services) - 1)] == records["service"]
+    )
+    expected = np.zeros((len(services), columns))
+    noise = np.tile(np.array(NOISE_PRIOR, dtype=float), (len(services), 1))
+    expected[rows[known]] = records["expected"]["value"][known]
+    noise[rows[known]] = records["noise"]["value"][known]
+    return expected, noise
 
 
 @dataclass
 class _Status:
-    """A ServiceStatus row as the pass reads and writes it: plain values, no model instance
-    (10,000 of those cost a tenth of the pass's budget)."""
+    """A ServiceStatus row as the pass writes it: plain values, no model instance (10,000 of
+    those cost a tenth of the pass's budget)."""
 
     service_id: int
-    level: int = int(Level.OK)
-    since: datetime | None = None
-    observed: int = 0
-    expected: float = 0.0
-    probability: float = 1.0
-    memory: dict | None = None
-    evaluated_until: datetime | None = None
-    updated_at: datetime | None = None
+    level: int
+    since: datetime | None
+    observed: int
+    expected: float
+    probability: float
+    evaluated_until: datetime
+    updated_at: datetime
 
 
 def detect_incidents(now: datetime) -> DetectionResult:
-    """Feed every active service's new closed buckets and its filling bucket to the detector.
+    """Judge every active service's new closed buckets and its filling bucket.
 
     Updates ServiceStatus and opens, advances, re-opens or resolves incidents. Holds the refresh
     lock, so two overlapping runs never feed the same bucket twice.
 
-    Reads whole tables (the buckets of the last minutes, baselines, statuses, the few recent
-    incidents) and drops what belongs to inactive services in Python: a list of 10,000 ids in
-    the SQL costs psycopg more to send than PostgreSQL to answer.
+    Each window is read from the counts and baselines themselves (a recount or a quarantine
+    reaches the next decision), for all services at once: one dense (services × buckets)
+    matrix, every window judged in one vectorised call. Only services with an incident or a
+    window that passes the opening bar go through the state machine; for the others nothing can
+    happen but a new level, and that is computed for all of them together.
     """
     width = bucket_width()
     current = floor_bucket(now, width)
-    fraction = (now - current) / width
-    per_week = int(timedelta(weeks=1) / width)
+    partial = min(max((now - current) / width, DEFAULTS.min_partial_fraction), 1.0)
     opened = resolved = 0
     with transaction.atomic():
         _lock()
-        services = list(Service.objects.active().order_by("pk").values_list("pk", flat=True))
-        active = set(services)
+        services = np.array(
+            Service.objects.active().order_by("pk").values_list("pk", flat=True), dtype=np.int64
+        )
+        if not len(services):
+            return DetectionResult(services=0, opened=0, resolved=0)
+        row_of = {int(sid): row for row, sid in enumerate(services)}
         tunings = {
             t.service_id: t.settings_or_defaults()
             for t in DetectorTuning.objects.all()
-            if t.service_id in active
+            if t.service_id in row_of
         }
         cooldown = width * max(s.cooldown_buckets for s in [DEFAULTS, *tunings.values()])
-        statuses = {
-            row[0]: _Status(*row)
-            for row in ServiceStatus.objects.values_list("service_id", *STATUS_COLUMNS)
-            if row[0] in active
+        previous = {
+            sid: (level, since, until)
+            for sid, level, since, until in ServiceStatus.objects.values_list(
+                "service_id", "level", "since", "evaluated_until"
+            )
+            if sid in row_of
         }
+        # The closed buckets not judged yet (after a pause, at most MAX_REPLAY_BUCKETS), then
+        # the filling one. Column j of the matrix is bucket `first + j`; judged buckets need
+        # the LONGEST - 1 before them for their windows.
         earliest = current - MAX_REPLAY_BUCKETS * width
-        starts = {
-            sid: max(
-                (statuses[sid].evaluated_until if sid in statuses else None) or current - width,
-                earliest,
-            )
-            for sid in services
-        }
-        window_start = min(starts.values(), default=current)
-        span = int((current - window_start) / width) + 1
-        counts = {
-            (sid, start): reports
-            for sid, start, reports in ServiceBucket.objects.in_window(
-                window_start, current + width
-            ).values_list("service_id", "start", "reports")
-        }
-        first_slot = slot_of_week(window_start, width)
-        baselines = _expected_slices(first_slot, span, per_week)
-        # The unresolved incident, or the last one if it ended within the cool-down.
-        incidents: dict[int, Incident] = {}
-        for incident in Incident.objects.filter(
-            ~Q(status="resolved") | Q(ended_at__gte=window_start - cooldown)
-        ).order_by("started_at"):
-            if incident.service_id in active:
-                incidents[incident.service_id] = incident
 
-        # Every bucket to judge, for all services: a row of the LONGEST latest buckets each (the
-        # tracker's memory, then the new ones), judged in one vectorised call.
-        trackers = {
-            sid: Tracker.from_json(
-                statuses[sid].memory if sid in statuses else None, _to_state(incidents.get(sid))
-            )
-            for sid in services
-        }
-        partial = min(max(fraction, DEFAULTS.min_partial_fraction), 1.0)
-        observed_rows, expected_rows, noise_rows, closed_rows, starts_rows = [], [], [], [], []
-        spans: dict[int, slice] = {}  # each service's rows
-        full_expected: list[float] = []
-        for sid in services:
-            first_row = len(observed_rows)
-            expected, noise = baselines.get(sid, (None, None))
-            noise = list(noise or []) or list(NOISE_PRIOR)
-            # The remembered buckets run up to evaluated_until; after a pause longer than the
-            # replay, the ones skipped would sit between them and the new ones: start afresh.
-            fed_until = statuses[sid].evaluated_until if sid in statuses else None
-            history = list(trackers[sid].recent) if fed_until == starts[sid] else []
-            bucket = starts[sid]
-            while bucket <= current:
-                offset = int((bucket - window_start) / width)
-                x = float(counts.get((sid, bucket), 0))
-                mu = float(expected[offset]) if expected else 0.0
-                closed = bucket < current
-                window = [*history, (x, mu if closed else mu * partial)][-LONGEST:]
-                pad = [(np.nan, np.nan)] * (LONGEST - len(window))
-                observed_rows.append([v for v, _ in pad + window])
-                expected_rows.append([m for _, m in pad + window])
-                noise_rows.append(noise)
-                closed_rows.append(closed)
-                starts_rows.append(bucket)
-                full_expected.append(mu)
-                if closed:
-                    history = [*history, (x, mu)][-LONGEST:]
-                bucket += width
-            spans[sid] = slice(first_row, len(observed_rows))
-        observed_all = np.array(observed_rows, dtype=float).reshape(-1, LONGEST)
-        expected_all = np.array(expected_rows, dtype=float).reshape(-1, LONGEST)
-        noise_all = np.array(noise_rows, dtype=float).reshape(-1, len(WINDOWS))
-        closed_all = np.array(closed_rows, dtype=bool)
+        def resume_at(sid: int) -> int:
+            """How many buckets after `earliest` the service's first bucket to judge begins."""
+            until = previous[sid][2] if sid in previous else None
+            start = min(max(until or current - width, earliest), current)
+            return int((start - earliest) / width)
+
+        resume = np.array([resume_at(sid) for sid in services.tolist()])
+        judged = MAX_REPLAY_BUCKETS + 1 - resume.min()  # buckets judged for the slowest service
+        first = current - (judged - 1 + LONGEST - 1) * width
+        columns = judged + LONGEST - 1
+        counts = _recent_counts(services, first, columns)
+        whole, noise = _recent_baselines(services, first, columns)
+
+        # Windows ending at each judged bucket: (S, judged, LONGEST), the filling bucket's
+        # scaled expectation only in the window that ends at it.
+        observed_windows = np.lib.stride_tricks.sliding_window_view(counts, LONGEST, axis=1)
+        expected_windows = np.lib.stride_tricks.sliding_window_view(whole, LONGEST, axis=1).copy()
+        expected_windows[:, -1, -1] *= partial  # against the elapsed part of the bucket
+        offsets = resume - resume.min()
+        take = np.arange(judged)[None, :] >= offsets[:, None]  # (S, judged)
+        closed_grid = np.broadcast_to(np.arange(judged) < judged - 1, take.shape)
+        observed_all = observed_windows[take]
+        expected_all = expected_windows[take]
+        closed_all = closed_grid[take]
+        per_service = take.sum(axis=1)
+        ends = np.cumsum(per_service)
+        noise_all = np.repeat(noise, per_service, axis=0)
         verdicts = judge(observed_all, expected_all, noise_all, closed_all)
         # Tuned services are judged again with their own settings (few: one call each).
         for sid, tuned in tunings.items():
-            rows = spans[sid]
+            row = row_of[sid]
+            rows = slice(ends[row] - per_service[row], ends[row])
             own = judge(
                 observed_all[rows], expected_all[rows], noise_all[rows], closed_all[rows], tuned
             )
             for name in verdicts.__dataclass_fields__:
                 getattr(verdicts, name)[rows] = getattr(own, name)
 
-        written = []
-        for sid in services:
-            rows = spans[sid]
-            row = incidents.get(sid)
-            status = statuses.get(sid) or _Status(service_id=sid)
-            service_settings = tunings.get(sid, DEFAULTS)
-            judgements = judgements_from_verdicts(
-                starts_rows[rows],
-                observed_all[rows],
-                expected_all[rows],
-                _rows(verdicts, rows),
-                closed_all[rows],
-                [
-                    b + width if c else now
-                    for b, c in zip(starts_rows[rows], closed_rows[rows], strict=True)
-                ],
-                service_settings.still_ratio,
-                whole=full_expected[rows],
-            )
-            tracker, steps = replay(trackers[sid], judgements, width, service_settings)
-            for _, step in steps:
-                opened += Event.OPENED in step.events
-                resolved += Event.RESOLVED in step.events
-                row = _save_state(sid, row, step.tracker.incident)
-            state = tracker.incident
-            if state is not None and state.status == Status.OPEN:
-                level = Level.PROBLEMS
-            elif state is not None and state.status == Status.RECOVERING:
-                level = Level.POSSIBLE
-            else:
-                level = min(max((j.level for j in judgements[-2:]), default=0), Level.POSSIBLE)
-            if status.since is None or status.level != level:
+        # The unresolved incident, or the last one if it ended within the cool-down.
+        incidents: dict[int, Incident] = {}
+        for incident in Incident.objects.filter(
+            ~Q(status="resolved") | Q(ended_at__gte=current - (judged - 1) * width - cooldown)
+        ).order_by("started_at"):
+            if incident.service_id in row_of:
+                incidents[incident.service_id] = incident
+        opening = np.zeros(len(services), dtype=bool)
+        np.logical_or.at(
+            opening, np.repeat(np.arange(len(services)), per_service), verdicts.window > 0
+        )
+
+        # The quiet majority: the higher level of its last two judged buckets, amber at most.
+        last = ends - 1
+        before = np.where(per_service > 1, ends - 2, last)
+        quiet_level = np.minimum(
+            np.maximum(verdicts.level[last], verdicts.level[before]), int(Level.POSSIBLE)
+        )
+        bucket_starts = [current - (judged - 1 - j) * width for j in range(judged)]
+        statuses = []
+        for row, sid in enumerate(services.tolist()):
+            level = int(quiet_level[row])
+            state = None
+            if sid in incidents or opening[row]:
+                rows = slice(ends[row] - per_service[row], ends[row])
+                js = range(judged - per_service[row], judged)
+                service_settings = tunings.get(sid, DEFAULTS)
+                judgements = judgements_from_verdicts(
+                    [bucket_starts[j] for j in js],
+                    observed_all[rows],
+                    expected_all[rows],
+                    _rows(verdicts, rows),
+                    closed_all[rows],
+                    [bucket_starts[j] + width if j < judged - 1 else now for j in js],
+                    service_settings.still_ratio,
+                    whole=whole[row, LONGEST - 1 :][list(js)].tolist(),
+                )
+                incident = incidents.get(sid)
+                tracker, steps = replay(
+                    Tracker(_to_state(incident)), judgements, width, service_settings
+                )
+                for _, step in steps:
+                    opened += Event.OPENED in step.events
+                    resolved += Event.RESOLVED in step.events
+                    if step.tracker.incident is not None:  # None: the cool-down has passed
+                        incident = _save_state(sid, incident, step.tracker.incident)
+                state = tracker.incident
+                if state is not None and state.status == Status.OPEN:
+                    level = int(Level.PROBLEMS)
+                elif state is not None and state.status == Status.RECOVERING:
+                    level = int(Level.POSSIBLE)
+            old_level, since, _ = previous.get(sid, (None, None, None))
+            if since is None or old_level != level:
                 active = level == Level.PROBLEMS and state is not None
-                status.since = state.detected_at if active else now
-            last = judgements[-1]
-            status.level = int(level)
-            status.observed = int(last.observed)
-            status.expected = last.expected
-            status.probability = last.probability
-            status.memory = tracker.to_json()
-            status.evaluated_until = current
-            status.updated_at = now
-            written.append(status)
-        _hold_concentrated(now, written)
-        _write_statuses(written)
+                since = state.detected_at if active else now
+            statuses.append(
+                _Status(
+                    service_id=sid,
+                    level=level,
+                    since=since,
+                    observed=int(counts[row, -1]),
+                    expected=float(whole[row, -1]),
+                    probability=float(verdicts.probability[last[row]]),
+                    evaluated_until=current,
+                    updated_at=now,
+                )
+            )
+        _hold_concentrated(now, statuses)
+        _write_statuses(statuses)
         _update_countries(now)
         _link_group_incidents(now)
     if opened or resolved:
@@ -501,16 +556,7 @@ def _rows(verdicts, rows: slice):
     )
 
 
-STATUS_COLUMNS = [
-    "level",
-    "since",
-    "observed",
-    "expected",
-    "probability",
-    "memory",
-    "evaluated_until",
-    "updated_at",
-]
+STATUS_COLUMNS = [f.name for f in dataclasses.fields(_Status)][1:]
 
 
 def _write_statuses(statuses: list[_Status]) -> None:
@@ -524,13 +570,10 @@ def _write_statuses(statuses: list[_Status]) -> None:
             "CREATE TEMPORARY TABLE status_update ON COMMIT DROP AS "
             f"SELECT {columns} FROM analytics_servicestatus WITH NO DATA"
         )
+        values = attrgetter("service_id", *STATUS_COLUMNS)  # astuple would deep-copy each row
         with cursor.cursor.copy(f"COPY status_update ({columns}) FROM STDIN") as copy:
             for status in statuses:
-                copy.write_row(
-                    [status.service_id]
-                    + [getattr(status, c) for c in STATUS_COLUMNS[:5]]
-                    + [json.dumps(status.memory or {}), status.evaluated_until, status.updated_at]
-                )
+                copy.write_row(values(status))
         assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in STATUS_COLUMNS)
         cursor.execute(
             f"INSERT INTO analytics_servicestatus ({columns}) SELECT {columns} FROM status_update "

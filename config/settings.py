@@ -203,7 +203,7 @@ TREMOR = {
     "DEDUPE_MINUTES": env_int("DEDUPE_MINUTES", 15),
     "BUCKET_MINUTES": env_int("BUCKET_MINUTES", 5),
     # The per-minute job recounts this many minutes back, so late rows land in their bucket.
-    "REFRESH_LOOKBACK_MINUTES": env_int("REFRESH_LOOKBACK_MINUTES", 30),
+    "REFRESH_LOOKBACK_MINUTES": env_int("REFRESH_LOOKBACK_MINUTES", 10),
     "BASELINE_WEEKS": env_int("BASELINE_WEEKS", 8),
     # Raw reports older than this many days are deleted daily (0 keeps them); counts stay.
     "REPORT_RETENTION_DAYS": env_int("REPORT_RETENTION_DAYS", 90),

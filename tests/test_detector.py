@@ -1,6 +1,5 @@
 """The pure detector: evidence, windows, noise, the state machine and its replay loop."""
 
-import json
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -185,12 +184,6 @@ def test_one_ratio_rule_with_a_floor_and_a_cap():
     assert ratio(5, 0.0) == 10.0  # expected 0 is read as half a report
     assert ratio(10**7, 1.0) == 1000.0
     assert ratio(60, 3.0, buckets=12) == 10.0  # the floor is per bucket of the window
-
-
-def test_the_tracker_survives_a_round_trip_through_json():
-    tracker, _ = run([10] * 12 + [300, 280])
-    again = Tracker.from_json(json.loads(json.dumps(tracker.to_json())), tracker.incident)
-    assert again == tracker
 
 
 def test_settings_can_be_tuned_from_strings_and_bad_values_are_refused():

@@ -225,3 +225,30 @@ def test_a_stale_tuning_is_ignored_with_a_warning_and_detection_goes_on(outlook,
     run_at(NOON + timedelta(minutes=2))
     assert list(Incident.objects.values_list("service__slug", flat=True)) == ["microsoft-teams"]
     assert "unknown detector setting 'onset_threshold'" in caplog.text
+
+
+def test_after_a_pause_the_buckets_not_yet_judged_are_counted_before_they_are_judged(outlook):
+    # The worker was down from 12:00 to 12:40, well past the 10-minute recount: the outage of
+    # its first minutes is still counted, then judged bucket by bucket as it would have been.
+    set_baseline(outlook, 3.0, NOON)
+    run_at(NOON - timedelta(minutes=1))
+    for i in range(8):
+        make_reports(outlook, 40, at=NOON + timedelta(minutes=5 * i + 1), prefix=f"b{i}")
+    run_at(NOON + timedelta(minutes=41))
+    incident = Incident.objects.get(service=outlook)
+    assert (incident.started_at, incident.detected_at) == (NOON, NOON + timedelta(minutes=5))
+    assert incident.peak_reports == 40 and incident.status == "open"
+
+
+def test_a_resolved_incident_is_forgotten_quietly_when_its_cool_down_ends(outlook):
+    # Resolved at 12:10 (ended 12:05); the cool-down of 6 buckets ends at 12:35, in the middle
+    # of a pass that judges 12:35 closed and 12:40 filling.
+    set_baseline(outlook, 3.0, NOON)
+    run_at(NOON - timedelta(minutes=1))
+    make_reports(outlook, 40, at=NOON + timedelta(minutes=1))
+    for minute in range(2, 40, 5):
+        run_at(NOON + timedelta(minutes=minute))
+    run_at(NOON + timedelta(minutes=41))
+    incident = Incident.objects.get(service=outlook)
+    assert (incident.status, incident.ended_at) == ("resolved", NOON + timedelta(minutes=5))
+    assert ServiceStatus.objects.get(service=outlook).level == Level.OK

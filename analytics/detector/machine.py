@@ -18,7 +18,6 @@ from enum import StrEnum
 
 from analytics.detector.levels import Level, elevated
 from analytics.detector.settings import DEFAULTS, DetectorSettings
-from analytics.detector.windows import LONGEST
 
 
 class Status(StrEnum):
@@ -82,19 +81,11 @@ class IncidentState:
 @dataclass(frozen=True)
 class Tracker:
     """What the detector remembers about one service between buckets: the open or recovering
-    incident (or the last resolved one while within the cool-down, so a re-opening continues
-    it) and the last LONGEST closed buckets as (observed, expected) pairs, oldest first."""
+    incident, or the last resolved one while within the cool-down, so a re-opening continues
+    it. (The buckets behind each window are read from the counts, not remembered: a recount or
+    a quarantine then reaches the next decision.)"""
 
     incident: IncidentState | None = None
-    recent: tuple[tuple[float, float], ...] = ()
-
-    def to_json(self) -> dict:
-        return {"recent": [[x, round(mu, 4)] for x, mu in self.recent]}
-
-    @classmethod
-    def from_json(cls, data: dict | None, incident: IncidentState | None) -> "Tracker":
-        recent = tuple((float(x), float(mu)) for x, mu in (data or {}).get("recent", []))
-        return cls(incident, recent[-LONGEST:])
 
 
 @dataclass(frozen=True)
@@ -126,9 +117,6 @@ def advance(
     """Feed one judged bucket. Closed buckets must be fed once each, in order; the filling
     bucket may be fed repeatedly (it can open an incident or raise its peak, nothing else)."""
     incident = tracker.incident
-    recent = tracker.recent
-    if j.closed:
-        recent = (*recent, (float(j.observed), float(j.expected)))[-LONGEST:]
     events: list[Event] = []
     active = incident is not None and incident.status != Status.RESOLVED
 
@@ -136,9 +124,9 @@ def advance(
         if incident is not None and j.start - incident.ended_at > settings.cooldown_buckets * width:
             incident = None  # the cool-down is over: forget it
         if not j.window:
-            return Step(Tracker(incident, recent))
+            return Step(Tracker(incident))
         if incident is None:
-            return Step(Tracker(_opened(j, width), recent), (Event.OPENED,))
+            return Step(Tracker(_opened(j, width)), (Event.OPENED,))
         incident = replace(incident, status=Status.OPEN, ended_at=None, quiet_buckets=0)
         events.append(Event.REOPENED)
 
@@ -155,10 +143,10 @@ def advance(
     if not j.closed:
         if j.window and incident.status == Status.RECOVERING:
             incident = replace(incident, status=Status.OPEN, quiet_buckets=0)
-        return Step(Tracker(incident, recent), tuple(events))
+        return Step(Tracker(incident), tuple(events))
     if up:
         incident = replace(incident, status=Status.OPEN, last_active_at=j.start, quiet_buckets=0)
-        return Step(Tracker(incident, recent), tuple(events))
+        return Step(Tracker(incident), tuple(events))
     quiet = incident.quiet_buckets + 1
     if quiet >= settings.quiet_buckets_to_resolve:
         incident = replace(
@@ -172,4 +160,4 @@ def advance(
         if incident.status == Status.OPEN:
             events.append(Event.RECOVERING)
         incident = replace(incident, status=Status.RECOVERING, quiet_buckets=quiet)
-    return Step(Tracker(incident, recent), tuple(events))
+    return Step(Tracker(incident), tuple(events))
