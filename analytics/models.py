@@ -267,8 +267,8 @@ class Incident(models.Model):
         max_length=12, choices=[(s.value, s.value) for s in Status], default=Status.OPEN
     )
     started_at = models.DateTimeField(
-        help_text="When reports began rising: the first elevated bucket of the window that "
-        "opened the incident (before the detector knew)."
+        help_text="When reports began rising: the first of the unbroken run of elevated "
+        "buckets that led to the decision (before the detector knew)."
     )
     detected_at = models.DateTimeField(
         help_text="When the detector decided: the end of the closed bucket, or the minute the "

@@ -14,7 +14,7 @@ from operator import attrgetter
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Min, Q, Sum
+from django.db.models import Min, Q
 
 from analytics.binning import REFRESH_LOCK_ID, RefreshResult, refresh_buckets
 from analytics.concentration import concentration_reasons
@@ -25,7 +25,6 @@ from analytics.detector.replay import judgements_from_verdicts, replay
 from analytics.detector.settings import DEFAULTS
 from analytics.detector.windows import LONGEST, NOISE_PRIOR, WINDOWS
 from analytics.models import (
-    CountryBucket,
     DetectorTuning,
     GroupIncident,
     Incident,
@@ -67,8 +66,9 @@ def refresh_analytics(now: datetime) -> tuple[RefreshResult, DetectionResult]:
     pending = ServiceStatus.objects.filter(service__is_active=True).aggregate(
         oldest=Min("evaluated_until")
     )["oldest"]
-    replayable = floor_bucket(now, width) - MAX_REPLAY_BUCKETS * width
-    since = min(since, max(pending or replayable, replayable))  # the first pass counts it all
+    # However long the pause, every report since is binned (the detector itself replays at most
+    # MAX_REPLAY_BUCKETS of it); a first pass counts what the detector may replay.
+    since = min(since, pending or floor_bucket(now, width) - MAX_REPLAY_BUCKETS * width)
     with transaction.atomic():
         refreshed = refresh_buckets(since, now)
         detected = detect_incidents(now)
@@ -101,33 +101,31 @@ def rebuild_baselines_between(now: datetime, first: int, last: int) -> int:
 def _read_counts(cursor, batch: list[int], start: datetime, length: int) -> np.ndarray:
     """(len(batch), length) reports per bucket from `start`, zero where there is no row.
 
-    PostgreSQL packs the batch's rows into one bytea of int32 triples (row in the batch, bucket
-    offset, reports) and numpy unpacks it: no Python object per value. The ORM's tuples cost more
-    than the fit at 10,000 services × 8 weeks, and even a binary COPY hands psycopg one chunk per
-    row. The counts stay in ServiceBucket alone: binning, quarantines, merges and imports all
-    write it, and a second, compact history table would have to follow each of them; read this
-    way, its rows cost PostgreSQL one range scan of servicebucket_unique (service, start) per
-    service.
+    PostgreSQL hands over each service's buckets as two binary arrays (starts, reports) and
+    numpy unpacks them: no Python object per value. The ORM's tuples cost more than the fit at
+    10,000 services × 8 weeks, a binary COPY hands psycopg one chunk per row, and packing each
+    row into a bytea costs PostgreSQL more than aggregating it. The counts stay in
+    ServiceBucket alone: binning, quarantines, merges and imports all write it, and a second,
+    compact history table would have to follow each of them; read this way, its rows cost
+    PostgreSQL one range scan of servicebucket_unique (service, start) per service.
     """
     width = bucket_width()
     cursor.execute(
-        "SELECT string_agg(int4send((s.row - 1)::int4) "
-        "|| int4send((extract(epoch FROM b.start - %(start)s)::bigint / %(width)s)::int4) "
-        "|| int4send(b.reports::int4), ''::bytea) "
-        "FROM unnest(%(batch)s::bigint[]) WITH ORDINALITY AS s (id, row) "
+        "SELECT (s.row - 1)::int4, array_send(array_agg(b.start)), "
+        "array_send(array_agg(b.reports::int4)) "
+        "FROM unnest(%s::bigint[]) WITH ORDINALITY AS s (id, row) "
         "JOIN analytics_servicebucket b ON b.service_id = s.id "
-        "AND b.start >= %(start)s AND b.start < %(end)s",
-        {
-            "batch": batch,
-            "start": start,
-            "end": start + length * width,
-            "width": int(width.total_seconds()),
-        },
+        "AND b.start >= %s AND b.start < %s GROUP BY s.row",
+        [batch, start, start + length * width],
     )
-    data = cursor.fetchone()[0] or b""
-    triples = np.frombuffer(data, dtype=">i4").reshape(-1, 3)
+    step = width // timedelta(microseconds=1)
+    since = (start - _PG_EPOCH) // timedelta(microseconds=1)
     counts = np.zeros((len(batch), length))
-    counts[triples[:, 0], triples[:, 1]] = triples[:, 2]
+    for row, starts, reports in cursor.fetchall():
+        # A binary array: a 20-byte header, then each element after its 4-byte length.
+        moments = np.frombuffer(starts, dtype=[("size", ">i4"), ("value", ">i8")], offset=20)
+        values = np.frombuffer(reports, dtype=[("size", ">i4"), ("value", ">i4")], offset=20)
+        counts[row, (moments["value"] - since) // step] = values["value"]
     return counts
 
 
@@ -317,14 +315,6 @@ def _recent_baselines(services: np.ndarray, start: datetime, columns: int):
         wanted = f"expected[{first}:{last}]"
     else:
         wanted = f"expected[{first}:{per_week}] || expected[1:{last - per_week}]"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT string_agg(int8send(service_id) || array_send({wanted}) || array_send("
-            "CASE WHEN cardinality(noise) = %(windows)s THEN noise ELSE %(prior)s END), ''::bytea) "
-            "FROM analytics_baseline WHERE cardinality(expected) = %(per_week)s",
-            {"windows": len(WINDOWS), "prior": list(NOISE_PRIOR), "per_week": per_week},
-        )
-        data = cursor.fetchone()[0] or b""
     record = np.dtype(
         [
             ("service", ">i8"),
@@ -334,7 +324,25 @@ def _recent_baselines(services: np.ndarray, start: datetime, columns: int):
             ("noise", [("size", ">i4"), ("value", ">f8")], (len(WINDOWS),)),
         ]
     )
-    records = np.frombuffer(data, dtype=record)
+
+    def read(where: str) -> bytes:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT string_agg(int8send(service_id) || array_send({wanted}) || array_send("
+                "CASE WHEN cardinality(noise) = %(windows)s THEN noise ELSE %(prior)s END), "
+                f"''::bytea) FROM analytics_baseline {where}",
+                {"windows": len(WINDOWS), "prior": list(NOISE_PRIOR), "per_week": per_week},
+            )
+            return cursor.fetchone()[0] or b""
+
+    # Every baseline has a slot per bucket of the week, unless the bucket width has changed
+    # since the last rebuild; checking each row's length in SQL costs a second read of every
+    # array, so it is only done when the packed records do not line up.
+    data = read("")
+    records = np.frombuffer(data, dtype=record, count=len(data) // record.itemsize)
+    if len(data) % record.itemsize or (records["expected_header"][:, 3] != columns).any():
+        data = read("WHERE cardinality(expected) = %(per_week)s")
+        records = np.frombuffer(data, dtype=record)
     rows = np.searchsorted(services, records["service"])
     known = (rows < len(services)) & (
         services[np.minimum(rows, len(services) - 1)] == records["service"]
@@ -582,37 +590,50 @@ def _write_statuses(statuses: list[_Status]) -> None:
         cursor.execute("DROP TABLE status_update")
 
 
+def _country_totals(incidents: list[Incident], since: str, until: str, end: datetime) -> dict:
+    """{incident id: {country: reports}} over each incident's own window, in one query.
+    `since` and `until` are SQL expressions of the incident `i` and the end `%(end)s`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.id, c.country, sum(c.reports) FROM analytics_incident i "
+            "JOIN analytics_countrybucket c ON c.service_id = i.service_id "
+            f"AND c.start >= {since} AND c.start < {until} "
+            "WHERE i.id = ANY(%(ids)s) GROUP BY 1, 2",
+            {"ids": [i.pk for i in incidents], "end": end},
+        )
+        totals: dict[int, dict[str, int]] = {}
+        for incident_id, country, reports in cursor.fetchall():
+            totals.setdefault(incident_id, {})[country] = int(reports)
+    return totals
+
+
 def _update_countries(now: datetime) -> None:
-    """Name the countries behind each unresolved incident's excess (few rows: incidents only)."""
+    """Name the countries behind each unresolved incident's excess (few rows: incidents only;
+    two queries for all of them)."""
     width = bucket_width()
     per_week = int(timedelta(weeks=1) / width)
-    for incident in Incident.objects.unresolved().select_related("service__baseline"):
-        start, end = incident.started_at, floor_bucket(now, width) + width
-        observed = dict(
-            CountryBucket.objects.filter(service_id=incident.service_id)
-            .in_window(start, end)
-            .values_list("country")
-            .annotate(total=Sum("reports"))
-            .order_by()
-        )
-        normal = dict(
-            CountryBucket.objects.filter(service_id=incident.service_id)
-            .in_window(start - timedelta(days=7), start)
-            .values_list("country")
-            .annotate(total=Sum("reports"))
-            .order_by()
-        )
-        normal_total = sum(normal.values())
-        shares = {c: n / normal_total for c, n in normal.items()} if normal_total else {}
+    end = floor_bucket(now, width) + width
+    incidents = list(Incident.objects.unresolved().select_related("service__baseline"))
+    if not incidents:
+        return
+    observed = _country_totals(incidents, "i.started_at", "%(end)s", end)
+    normal = _country_totals(incidents, "i.started_at - interval '7 days'", "i.started_at", end)
+    for incident in incidents:
+        before = normal.get(incident.pk, {})
+        normal_total = sum(before.values())
+        shares = {c: n / normal_total for c, n in before.items()} if normal_total else {}
         baseline = getattr(incident.service, "baseline", None)
-        buckets = int((end - start) / width)
-        first = slot_of_week(start, width)
+        buckets = int((end - incident.started_at) / width)
+        first = slot_of_week(incident.started_at, width)
         expected = (
             sum(baseline.expected[(first + i) % per_week] for i in range(buckets))
             if baseline
             else 0.0
         )
-        countries = [dataclasses.asdict(c) for c in excess_by_country(observed, shares, expected)]
+        countries = [
+            dataclasses.asdict(c)
+            for c in excess_by_country(observed.get(incident.pk, {}), shares, expected)
+        ]
         if countries != incident.countries:
             incident.countries = countries
             incident.save(update_fields=["countries"])

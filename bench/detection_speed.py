@@ -9,8 +9,9 @@
    from sending the task until every baseline is written; peak RSS is the sum of the worker's
    processes' high-water marks (an upper bound of what they held at once).
    With `--dense` every service has a report in every bucket (161 million rows): the worst case.
-3. The per-minute pass: `pipeline.refresh_analytics` (the recount of the last 30 minutes from
-   the reports table, then detection) on the same database, with the last 24 hours of reports
+3. The per-minute pass: `pipeline.refresh_analytics` (the recount of the buckets since the
+   oldest one not judged yet, at least the last 10 minutes, from the reports table, then
+   detection) on the same database, with the last 24 hours of reports
    in `reports_report` (about 1.7 million rows) and the baselines the rebuild fitted. A few
    dozen services have an outage in progress (some of them floods from one network), opened by
    the detector itself in warm-up passes, so the concentration check has young incidents to
@@ -277,7 +278,7 @@ def bench_detection_pass(now: datetime, outages: list[int]) -> None:
     unresolved = Incident.objects.unresolved()
     young = unresolved.filter(review="", detected_at__gte=moment - timedelta(hours=1))
     print(
-        f"per-minute pass (refresh_analytics: recount of 30 minutes + detection): "
+        f"per-minute pass (refresh_analytics: recount + detection): "
         f"{result.services} services, {refreshed.buckets} buckets recounted, "
         f"{unresolved.count()} unresolved incidents ({young.count()} young, judged for "
         f"concentration; {unresolved.filter(review='held').count()} held): best of 3 "

@@ -252,3 +252,22 @@ def test_a_resolved_incident_is_forgotten_quietly_when_its_cool_down_ends(outloo
     incident = Incident.objects.get(service=outlook)
     assert (incident.status, incident.ended_at) == ("resolved", NOON + timedelta(minutes=5))
     assert ServiceStatus.objects.get(service=outlook).level == Level.OK
+
+
+def test_reports_sent_during_a_pause_of_hours_are_all_binned(outlook):
+    set_baseline(outlook, 3.0, NOON)
+    run_at(NOON - timedelta(minutes=1))
+    make_reports(outlook, 7, at=NOON + timedelta(minutes=1))
+    make_reports(outlook, 2, at=NOON + timedelta(hours=2, minutes=31), prefix="later")
+    run_at(NOON + timedelta(hours=3, minutes=1))  # past the replay's two hours
+    buckets = dict(ServiceBucket.objects.values_list("start", "reports"))
+    assert buckets == {NOON: 7, NOON + timedelta(hours=2, minutes=30): 2}
+
+
+def test_a_baseline_of_another_bucket_width_is_ignored_until_the_rebuild(outlook, teams):
+    set_baseline(outlook, 3.0, NOON)
+    Baseline.objects.create(service=teams, expected=[3.0] * 100, noise=[0.2] * 5, updated_at=NOON)
+    make_reports(teams, 4, at=NOON + timedelta(minutes=1), prefix="t")
+    run_at(NOON + timedelta(minutes=2))
+    statuses = dict(ServiceStatus.objects.values_list("service__slug", "expected"))
+    assert (statuses["outlook"], statuses["microsoft-teams"]) == (3.0, 0.0)
