@@ -12,12 +12,14 @@ from reports.catalog import ServiceEntry, service_entry
 from reports.geo import country_names
 from reports.models import ProblemType
 from reports.services import reporter_from_request, submit_report
-from reports.throttling import submission_throttles
+from reports.throttling import check_reporter_throttle
 
 
 class ReportCreateAPI(APIView):
-    def get_throttles(self):
-        return submission_throttles()
+    def check_throttles(self, request: Request) -> None:
+        wait = check_reporter_throttle(request)
+        if wait is not None:
+            self.throttled(request, wait)
 
     class InputSerializer(serializers.Serializer):
         problem = serializers.SlugField(
