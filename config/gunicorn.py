@@ -6,6 +6,9 @@ stores no IP address, in its tables or in its logs.
 
 bind = "0.0.0.0:8000"
 workers = 4
+# Threads: a report waits on the database and the cache, not the CPU.
+worker_class = "gthread"
+threads = 8
 accesslog = "-"
 # Time, request line, status, bytes, duration, referrer, user agent: no %(h)s, no X-Forwarded-For.
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'

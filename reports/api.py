@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from reports.catalog import ServiceEntry, service_entry
 from reports.geo import country_names
 from reports.models import ProblemType
-from reports.services import reporter_from_request, submit_report
+from reports.services import pending_report, reporter_from_request, submit_pending
 from reports.throttling import check_reporter_throttle
 
 
@@ -85,12 +85,14 @@ class ReportCreateAPI(APIView):
         reporter = reporter_from_request(
             request, now=now, country=data.get("country", ""), region=data.get("region", "")
         )
-        submission = submit_report(
-            service=service,
-            problem=data["problem"],
-            reporter=reporter,
-            comment=data.get("comment", ""),
-            now=now,
+        submission = submit_pending(
+            pending_report(
+                service=service,
+                problem=data["problem"],
+                reporter=reporter,
+                comment=data.get("comment", ""),
+                now=now,
+            )
         )
         minutes = settings.TREMOR["DEDUPE_MINUTES"]
         output = {

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from reports import pow
 from reports.forms import ReportForm
 from reports.models import Service
-from reports.services import reporter_from_request, submit_report
+from reports.services import pending_report, reporter_from_request, submit_pending
 from reports.throttling import check_reporter_throttle
 
 
@@ -42,14 +42,16 @@ def submit_report_form(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.error(request, error)
         return back
     now = timezone.now()
-    submission = submit_report(
-        service=service,
-        problem=form.cleaned_data["problem"],
-        reporter=reporter_from_request(request, now=now),
-        comment=form.cleaned_data["comment"],
-        now=now,
-        honeypot=bool(form.cleaned_data["website"]),
-        seconds_to_submit=form.seconds_to_submit(),
+    submission = submit_pending(
+        pending_report(
+            service=service,
+            problem=form.cleaned_data["problem"],
+            reporter=reporter_from_request(request, now=now),
+            comment=form.cleaned_data["comment"],
+            now=now,
+            honeypot=bool(form.cleaned_data["website"]),
+            seconds_to_submit=form.seconds_to_submit(),
+        )
     )
     problem = form.cleaned_data["problem"].name
     if submission.counted:
