@@ -2,17 +2,20 @@
 
 from datetime import timedelta
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics.models import Incident
+from analytics.page_cache import analytics_stamp, cached, etag_for
 from analytics.series import LEVEL_SLUGS, service_series, status_for
 from analytics.timeutils import bucket_width
 from reports.models import Service
@@ -144,6 +147,10 @@ class SeriesSerializer(serializers.Serializer):
     points = SeriesPointSerializer(many=True)
 
 
+SERIES_SECONDS = 300  # kept at most this long; a new analytics run makes a new key first
+SERIES_MAX_AGE = 30  # what a browser or proxy may reuse without asking
+
+
 class ServiceSeriesAPI(APIView):
     class QuerySerializer(serializers.Serializer):
         hours = serializers.IntegerField(min_value=1, max_value=MAX_SERIES_HOURS, default=24)
@@ -153,13 +160,31 @@ class ServiceSeriesAPI(APIView):
         responses=SeriesSerializer,
         summary="Dense reports-per-bucket series with the baseline",
     )
-    def get(self, request: Request, slug: str) -> Response:
-        service = get_object_or_404(Service.objects.active(), slug=slug)
+    def get(self, request: Request, slug: str) -> HttpResponse:
         query = self.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        hours = query.validated_data["hours"]
+        # The series only changes when the per-minute job runs: the answer is kept as bytes
+        # until the next run, and a client or proxy holding it revalidates with its ETag.
+        body = cached(
+            f"tremor:series:{slug}:{hours}:{analytics_stamp(slug)}",
+            lambda: self.render_series(slug, hours),
+            SERIES_SECONDS,
+        )
+        etag = etag_for(body)
+        if etag in request.headers.get("If-None-Match", ""):
+            response = HttpResponse(status=304)
+        else:
+            response = HttpResponse(body, content_type="application/json")
+        response["ETag"] = etag
+        response["Cache-Control"] = f"public, max-age={SERIES_MAX_AGE}"
+        return response
+
+    @staticmethod
+    def render_series(slug: str, hours: int) -> bytes:
+        service = get_object_or_404(Service.objects.active(), slug=slug)
         end = timezone.now()
-        start = end - timedelta(hours=query.validated_data["hours"])
-        points = service_series(service, start, end)
+        points = service_series(service, end - timedelta(hours=hours), end)
         data = {
             "service": service.slug,
             "bucket_minutes": int(bucket_width().total_seconds() // 60),
@@ -167,7 +192,7 @@ class ServiceSeriesAPI(APIView):
             "end": points[-1].start + bucket_width(),
             "points": [p.__dict__ for p in points],
         }
-        return Response(SeriesSerializer(data).data)
+        return JSONRenderer().render(SeriesSerializer(data).data)
 
 
 @extend_schema(

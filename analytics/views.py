@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -22,8 +21,8 @@ from analytics.models import (
     Incident,
     MaintenanceWindow,
     OfficialUpdate,
-    ServiceStatus,
 )
+from analytics.page_cache import analytics_stamp, cached
 from analytics.series import (
     LEVEL_SLUGS,
     SeriesPoint,
@@ -162,16 +161,8 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         comments_page = max(int(request.GET.get("comments", 1)), 1)
     except ValueError:
         comments_page = 1
-    stamp = (
-        ServiceStatus.objects.filter(service__slug=slug)
-        .values_list("updated_at", flat=True)
-        .first()
-    )
-    key = f"tremor:service-page:{slug}:{stamp.isoformat() if stamp else '-'}:{comments_page}"
-    parts = cache.get(key)
-    if parts is None:
-        parts = _service_parts(slug, comments_page)
-        cache.set(key, parts, SERVICE_PAGE_SECONDS)
+    key = f"tremor:service-page:{slug}:{analytics_stamp(slug)}:{comments_page}"
+    parts = cached(key, lambda: _service_parts(slug, comments_page), SERVICE_PAGE_SECONDS)
     # Per request, like the CSRF token: a challenge is good for one report.
     challenge, bits = pow.new_challenge() if pow.enabled() else ("", 0)
     return render(

@@ -213,10 +213,16 @@ def main() -> None:
             f"| {endpoint[0]} | {endpoint[4]} | {rate:,.0f} | {rate / bare:.2f} | {p50:.1f} | "
             f"{p99s[0]:.1f}–{p99s[-1]:.1f} | {other or 'none'} |"
         )
-    print(f"reports stored: {stored:,}; 2xx answers to reports (incl. warm-up): {answered:,}")
-    if stored != answered:
-        sys.exit("MISMATCH: the rows stored differ from the reports answered 2xx")
-    print("rows stored == 2xx answers: OK")
+    # wrk stops each run by closing its connections: the requests then in flight (at most one
+    # per client) are still stored, but their answers are never read.
+    in_flight = ENDPOINTS[REPORT_ENDPOINT][4] * (args.rounds + 1)
+    print(
+        f"reports stored: {stored:,}; 2xx answers read by wrk (incl. warm-up): {answered:,}; "
+        f"cut off in flight at the end of a run: at most {in_flight}"
+    )
+    if not answered <= stored <= answered + in_flight:
+        sys.exit("MISMATCH: a report answered 2xx is missing, or more were stored than sent")
+    print("every report answered 2xx is stored: OK")
 
 
 if __name__ == "__main__":

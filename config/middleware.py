@@ -1,6 +1,15 @@
-"""A Content-Security-Policy header on every response (Django 5.2 has none built in)."""
+"""Middleware of the project: a Content-Security-Policy header on every response (Django 5.2
+has none built in), and a quick 503 while the database cannot be reached."""
+
+import json
+import logging
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 30
 
 
 class ContentSecurityPolicyMiddleware:
@@ -15,4 +24,34 @@ class ContentSecurityPolicyMiddleware:
                 if request.path.startswith(prefix):
                     policy = relaxed
             response["Content-Security-Policy"] = policy
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """While PostgreSQL is down (or the pool has no connection within DATABASE_POOL_TIMEOUT) a
+    request gets a 503 with Retry-After at once: JSON under /api/, a short page elsewhere,
+    instead of a bare 500. Nothing was stored, so a client may simply send it again."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        log.warning("database unavailable for %s %s: %s", request.method, request.path, exception)
+        message = "The database is unavailable; nothing was stored. Try again shortly."
+        if request.path.startswith("/api/"):
+            response = HttpResponse(
+                json.dumps({"detail": message}), status=503, content_type="application/json"
+            )
+        else:
+            response = HttpResponse(
+                "<!doctype html><html lang=en><meta charset=utf-8><title>Tremor: try again"
+                f"</title><h1>Tremor is briefly unavailable</h1><p>{message}</p></html>",
+                status=503,
+            )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -102,11 +103,15 @@ if env("DATABASE_NAME"):
     DATABASES["default"]["NAME"] = env("DATABASE_NAME")
 # Django's built-in psycopg 3 pool; CONN_MAX_AGE must stay 0 with it.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A pooled connection is checked before use, so a database restart costs no request an error.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if env_bool("DATABASE_POOL", True):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": env_int("DATABASE_POOL_MAX", 10),
-        "timeout": 10,
+        # With the database down a request waits this long for a connection, then gets a 503
+        # (config.middleware) instead of stalling a thread.
+        "timeout": float(env("DATABASE_POOL_TIMEOUT", "1")),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -5,10 +5,12 @@ is combined with the browser family into an HMAC under a secret that rotates eve
 address itself is never stored or logged.
 """
 
+import functools
 import hashlib
 import hmac
 import ipaddress
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -60,8 +62,13 @@ def client_address(request: HttpRequest) -> str:
 
 def daily_secret(day: date) -> bytes:
     """The HMAC key for one UTC day, derived from SECRET_KEY (so nothing extra to store)."""
+    return _daily_secret(settings.SECRET_KEY, day)
+
+
+@functools.lru_cache(maxsize=8)
+def _daily_secret(secret_key: str, day: date) -> bytes:
     return hmac.new(
-        settings.SECRET_KEY.encode(), f"tremor-reporter:{day.isoformat()}".encode(), hashlib.sha256
+        secret_key.encode(), f"tremor-reporter:{day.isoformat()}".encode(), hashlib.sha256
     ).digest()
 
 
@@ -82,3 +89,28 @@ def reporter_key(address: str, family: str, day: date) -> str:
     """32 hex characters identifying (address, browser family) for one day only."""
     message = f"{address}|{family}".encode()
     return hmac.new(daily_secret(day), message, hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A request's reporter and network keys for one day (the address stays in memory only)."""
+
+    address: str
+    ua_family: str
+    reporter_key: str
+    network_key: str
+
+
+def request_identity(request: HttpRequest, day: date) -> Identity:
+    """The identity of a request's sender, worked out once per request (the throttles and the
+    report both need it)."""
+    cached = getattr(request, "_tremor_identity", None)
+    if cached is not None and cached[0] == day:
+        return cached[1]
+    address = client_address(request)
+    family = ua_family(request.META.get("HTTP_USER_AGENT", ""))
+    identity = Identity(
+        address, family, reporter_key(address, family, day), network_key(address, day)
+    )
+    request._tremor_identity = (day, identity)
+    return identity

@@ -4,13 +4,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 
 from reports.geo import country_for_address
 from reports.group_commit import GroupCommit
-from reports.identity import client_address, network_key, reporter_key, ua_family
+from reports.identity import request_identity
 from reports.models import Comment, ProblemType, Report, Service
 from reports.moderation import hold_reason
 
@@ -30,13 +30,12 @@ def reporter_from_request(
     request: HttpRequest, *, now: datetime, country: str = "", region: str = ""
 ) -> Reporter:
     """Identify the reporter; a location the client sends wins over the geo-IP guess."""
-    address = client_address(request)
-    family = ua_family(request.META.get("HTTP_USER_AGENT", ""))
+    identity = request_identity(request, now.date())
     return Reporter(
-        key=reporter_key(address, family, now.date()),
-        network_key=network_key(address, now.date()),
-        ua_family=family,
-        country=country or country_for_address(address),
+        key=identity.reporter_key,
+        network_key=identity.network_key,
+        ua_family=identity.ua_family,
+        country=country or country_for_address(identity.address),
         region=region if country else "",
     )
 
@@ -95,122 +94,119 @@ def submit_report(**fields) -> Submission:
 
 
 def store_reports(batch: list[Pending]) -> list[Submission]:
-    """Store reports (and their comments) in one transaction: all of them or none.
+    """Store reports (and their comments) in one round trip and one transaction: all or none.
 
-    A report counts unless its reporter already counted for the service within DEDUPE_MINUTES,
-    in the table or earlier in the batch. Transaction-scoped advisory locks on (service,
-    reporter), taken in one order by every writer, make two simultaneous presses by the same
-    person count once without serialising anyone else. The same few statements whatever the
-    batch's size, so a batch of 50 costs the database little more than one report. Returns one
-    submission per pending report, in the batch's order.
+    A report counts unless its reporter already counted for the service within DEDUPE_MINUTES.
+    Transaction-scoped advisory locks on (service, reporter), taken in one order by every
+    writer, make two simultaneous presses by the same person count once without serialising
+    anyone else. The locks and the insert go to PostgreSQL as one message of two statements,
+    which it runs as one transaction; the insert is a statement of its own so that it reads the
+    table after the locks are held. A second press by the same reporter within one batch (a
+    few milliseconds) is a duplicate. Returns one submission per report, in the batch's order.
     """
     window = timedelta(minutes=settings.TREMOR["DEDUPE_MINUTES"])
-    order = sorted(range(len(batch)), key=lambda i: batch[i].now)
-    candidates = [p for p in batch if not p.honeypot]
-    submissions: list[Submission] = [None] * len(batch)  # type: ignore[list-item]
-    with transaction.atomic(), connection.cursor() as cursor:
-        last_counted: dict[tuple[int, str], datetime] = {}
-        if candidates:
-            services = [p.service.pk for p in candidates]
-            keys = [p.reporter.key for p in candidates]
-            # A stuck lock or a stalled disk must not hold a report (and its caller) for long.
-            cursor.execute(
-                "SELECT set_config('statement_timeout', '5s', true), count(*) FROM ("
-                " SELECT pg_advisory_xact_lock(s, h) FROM (SELECT DISTINCT s, hashtext(k) AS h"
-                " FROM unnest(%s::int[], %s::text[]) AS t(s, k) ORDER BY s, h) AS pairs) AS locks",
-                [services, keys],
-            )
-            cursor.execute(
-                "SELECT service_id, reporter_key, max(created_at) FROM reports_report"
-                " WHERE is_counted AND created_at > %s AND (service_id, reporter_key) IN"
-                " (SELECT * FROM unnest(%s::int[], %s::text[])) GROUP BY 1, 2",
-                [min(p.now for p in candidates) - window, services, keys],
-            )
-            last_counted = {(s, k): at for s, k, at in cursor.fetchall()}
+    first: set[tuple[int, str]] = set()
+    leads = [False] * len(batch)
+    for i in sorted(range(len(batch)), key=lambda i: batch[i].now):
+        pair = (batch[i].service.pk, batch[i].reporter.key)
+        if not batch[i].honeypot and pair not in first:
+            first.add(pair)
+            leads[i] = True
+    columns = [
+        [p.service.pk for p in batch],
+        [p.problem.pk for p in batch],
+        [p.now for p in batch],
+        [p.reporter.key for p in batch],
+        [p.reporter.network_key for p in batch],
+        [p.reporter.ua_family for p in batch],
+        [p.reporter.country for p in batch],
+        [p.reporter.region for p in batch],
+        [p.simulated for p in batch],
+        [p.seconds_to_submit for p in batch],
+        [p.honeypot for p in batch],
+        leads,
+        [p.comment for p in batch],
+        [Comment.Status.PENDING if p.comment_held else Comment.Status.VISIBLE for p in batch],
+        [p.comment_held for p in batch],
+    ]
+    pairs = sorted(first)
+    with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('reports_report', 'id'))"
-            " FROM generate_series(1, %s)",
-            [len(batch)],
+            f"{_LOCK}; {_INSERT}",
+            [[s for s, _ in pairs], [k for _, k in pairs], *columns, window],
         )
-        for (pk,), i in zip(cursor.fetchall(), order, strict=True):
-            p = batch[i]
-            pair = (p.service.pk, p.reporter.key)
-            seen = last_counted.get(pair)
-            already = seen is not None and seen > p.now - window
-            counted = not (already or p.honeypot)
-            if counted:
-                last_counted[pair] = p.now
-            report = Report(
-                pk=pk,
-                service=p.service,
-                problem=p.problem,
-                created_at=p.now,
-                reporter_key=p.reporter.key,
-                network_key=p.reporter.network_key,
-                ua_family=p.reporter.ua_family,
-                country=p.reporter.country,
-                region=p.reporter.region,
-                is_counted=counted,
-                not_counted_reason=(
-                    Report.NotCountedReason.HONEYPOT
-                    if p.honeypot
-                    else Report.NotCountedReason.DUPLICATE
-                    if already
-                    else ""
-                ),
-                is_simulated=p.simulated,
-                seconds_to_submit=p.seconds_to_submit,
-            )
-            report._state.adding = False
-            submissions[i] = Submission(report=report, counted=counted)
-        _insert(cursor, batch, submissions)
+        cursor.nextset()  # the locks' row, then the inserted reports
+        rows = cursor.fetchall()
+    submissions = []
+    for p, (pk, counted) in zip(batch, rows, strict=True):
+        report = Report(
+            pk=pk,
+            service=p.service,
+            problem=p.problem,
+            created_at=p.now,
+            reporter_key=p.reporter.key,
+            network_key=p.reporter.network_key,
+            ua_family=p.reporter.ua_family,
+            country=p.reporter.country,
+            region=p.reporter.region,
+            is_counted=counted,
+            not_counted_reason=_reason(p, counted),
+            is_simulated=p.simulated,
+            seconds_to_submit=p.seconds_to_submit,
+        )
+        report._state.adding = False
+        submissions.append(Submission(report=report, counted=counted))
     return submissions
 
 
-def _insert(cursor, batch: list[Pending], submissions: list[Submission]) -> None:
-    """The reports, then their comments, each as one INSERT of arrays."""
-    reports = [s.report for s in submissions]
-    cursor.execute(
-        "INSERT INTO reports_report (id, service_id, problem_id, created_at, reporter_key,"
-        " network_key, ua_family, country, region, is_counted, not_counted_reason,"
-        " is_simulated, seconds_to_submit) SELECT * FROM unnest(%s::bigint[], %s::int[],"
-        " %s::int[], %s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::text[],"
-        " %s::text[], %s::bool[], %s::text[], %s::bool[], %s::int[])",
-        [
-            [r.pk for r in reports],
-            [r.service_id for r in reports],
-            [r.problem_id for r in reports],
-            [r.created_at for r in reports],
-            [r.reporter_key for r in reports],
-            [r.network_key for r in reports],
-            [r.ua_family for r in reports],
-            [r.country for r in reports],
-            [r.region for r in reports],
-            [r.is_counted for r in reports],
-            [r.not_counted_reason for r in reports],
-            [r.is_simulated for r in reports],
-            [r.seconds_to_submit for r in reports],
-        ],
-    )
-    with_comment = [(p, r) for p, r in zip(batch, reports, strict=True) if p.comment]
-    if not with_comment:
-        return
-    cursor.execute(
-        "INSERT INTO reports_comment (report_id, service_id, created_at, body, status,"
-        " held_because) SELECT * FROM unnest(%s::bigint[], %s::int[], %s::timestamptz[],"
-        " %s::text[], %s::text[], %s::text[])",
-        [
-            [r.pk for _, r in with_comment],
-            [r.service_id for _, r in with_comment],
-            [r.created_at for _, r in with_comment],
-            [p.comment for p, _ in with_comment],
-            [
-                Comment.Status.PENDING if p.comment_held else Comment.Status.VISIBLE
-                for p, _ in with_comment
-            ],
-            [p.comment_held for p, _ in with_comment],
-        ],
-    )
+def _reason(p: Pending, counted: bool) -> str:
+    if p.honeypot:
+        return Report.NotCountedReason.HONEYPOT
+    return "" if counted else Report.NotCountedReason.DUPLICATE
+
+
+# A stuck lock or a stalled disk must not hold a report (and its caller) for long.
+_LOCK = (
+    "SELECT set_config('statement_timeout', '5s', true), count(*) FROM ("
+    " SELECT pg_advisory_xact_lock(s, h) FROM (SELECT DISTINCT s, hashtext(k) AS h"
+    " FROM unnest(%s::int[], %s::text[]) AS t(s, k) ORDER BY s, h) AS pairs) AS locks"
+)
+# The batch as rows (ids drawn here), the last counted report of each reporter that leads its
+# pair in the batch, the decision, then the reports and comments inserted from it.
+_INSERT = """
+WITH input AS (
+    SELECT nextval(pg_get_serial_sequence('reports_report', 'id')) AS id, t.*
+    FROM unnest(%s::int[], %s::int[], %s::timestamptz[], %s::text[], %s::text[], %s::text[],
+                %s::text[], %s::text[], %s::bool[], %s::int[], %s::bool[], %s::bool[],
+                %s::text[], %s::text[], %s::text[]) WITH ORDINALITY
+        AS t(service_id, problem_id, created_at, reporter_key, network_key, ua_family, country,
+             region, is_simulated, seconds_to_submit, honeypot, leads, body, comment_status,
+             held_because, ord)
+), seen AS (
+    SELECT i.ord FROM input i
+    WHERE i.leads AND EXISTS (
+        SELECT 1 FROM reports_report r
+        WHERE r.is_counted AND r.service_id = i.service_id
+          AND r.reporter_key = i.reporter_key AND r.created_at > i.created_at - %s::interval)
+), decided AS (
+    SELECT i.*, i.leads AND s.ord IS NULL AS counted
+    FROM input i LEFT JOIN seen s ON s.ord = i.ord
+), reports AS (
+    INSERT INTO reports_report (id, service_id, problem_id, created_at, reporter_key,
+        network_key, ua_family, country, region, is_counted, not_counted_reason, is_simulated,
+        seconds_to_submit)
+    SELECT id, service_id, problem_id, created_at, reporter_key, network_key, ua_family,
+        country, region, counted,
+        CASE WHEN honeypot THEN 'honeypot' WHEN counted THEN '' ELSE 'duplicate' END,
+        is_simulated, seconds_to_submit
+    FROM decided
+), comments AS (
+    INSERT INTO reports_comment (report_id, service_id, created_at, body, status, held_because)
+    SELECT id, service_id, created_at, body, comment_status, held_because
+    FROM decided WHERE body <> ''
+)
+SELECT id, counted FROM decided ORDER BY ord
+"""
 
 
 # One per process: the web's threads share it, so reports that arrive together commit together.

@@ -6,9 +6,10 @@ network runs into the second. Cache keys hold HMACs, never addresses.
 
 Each window is a sliding-window counter: the count of the current fixed window plus the previous
 window's count weighted by how much of it the sliding window still covers. On Redis all windows
-of a request cost one round trip (a pipeline of INCR, EXPIRE and GET); DRF's history throttles
-cost a GET and a SET of a growing pickled list per window, which was 40 % of the report path. A
-refused request is taken back out, so only accepted ones count, as before.
+of a request are one small Lua script (one round trip, one command to encode: a pipeline of a
+dozen commands cost more Python than the rest of the throttle); DRF's history throttles cost a
+GET and a SET of a growing pickled list per window, which was 40 % of the report path. A refused
+request is taken back out, so only accepted ones count, as before.
 
 When the cache cannot be reached the limits fail open with a logged warning: reports keep being
 accepted, and the database's dedupe still counts each reporter once.
@@ -26,7 +27,7 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 
-from reports.identity import client_address, network_key, reporter_key, ua_family
+from reports.identity import request_identity
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +69,8 @@ def windows() -> list[Window]:
 
 
 def _idents(request: HttpRequest, now: float) -> dict[str, str]:
-    day = datetime.fromtimestamp(now, UTC).date()
-    address = client_address(request)
-    family = ua_family(request.META.get("HTTP_USER_AGENT", ""))
-    return {"reporter": reporter_key(address, family, day), "network": network_key(address, day)}
+    identity = request_identity(request, datetime.fromtimestamp(now, UTC).date())
+    return {"reporter": identity.reporter_key, "network": identity.network_key}
 
 
 def _keys(window: Window, ident: str, now: float) -> tuple[str, str, float]:
@@ -82,23 +81,43 @@ def _keys(window: Window, ident: str, now: float) -> tuple[str, str, float]:
     return f"{base}:{int(index)}", f"{base}:{int(index) - 1}", 1.0 - into / window.seconds
 
 
-def _count_redis(cache: RedisCache, counted: list[tuple[str, str, int]]) -> list[tuple[int, int]]:
-    """(current, previous) counts after adding one to each current key: one round trip."""
-    client = cache._cache.get_client(None, write=True)
-    pipe = client.pipeline(transaction=False)
-    for current, previous, ttl in counted:
-        pipe.incr(cache.make_and_validate_key(current))
-        pipe.expire(cache.make_and_validate_key(current), ttl, nx=True)
-        pipe.get(cache.make_and_validate_key(previous))
-    replies = pipe.execute()
-    return [(int(replies[i]), int(replies[i + 2] or 0)) for i in range(0, len(replies), 3)]
+# KEYS: current and previous key of each window; ARGV: ttl, limit and the share of the previous
+# window still covered, per window. Counts the request in every window and, if any window is
+# over its limit, takes it back out of all. Returns 1 for each window that refuses.
+_SCRIPT = """
+local refused, any = {}, false
+for w = 1, #KEYS / 2 do
+    local current = redis.call('INCR', KEYS[2 * w - 1])
+    if current == 1 then redis.call('EXPIRE', KEYS[2 * w - 1], ARGV[3 * w - 2]) end
+    local previous = tonumber(redis.call('GET', KEYS[2 * w]) or '0')
+    refused[w] = 0
+    if current + previous * tonumber(ARGV[3 * w]) > tonumber(ARGV[3 * w - 1]) then
+        refused[w], any = 1, true
+    end
+end
+if any then
+    for w = 1, #KEYS / 2 do redis.call('DECR', KEYS[2 * w - 1]) end
+end
+return refused
+"""
+_script = None
 
 
-def _uncount_redis(cache: RedisCache, keys: list[str]) -> None:
-    pipe = cache._cache.get_client(None, write=True).pipeline(transaction=False)
-    for key in keys:
-        pipe.decr(cache.make_and_validate_key(key))
-    pipe.execute()
+def _refusals_redis(cache: RedisCache, plan: list[tuple[Window, str, str, float]]) -> list[bool]:
+    """One EVALSHA (EVAL once after Redis restarts) for every window of a request."""
+    global _script
+    # One client per cache object (Django's is per thread): building a redis.Redis for every
+    # request cost as much as the script.
+    client = getattr(cache, "_throttle_client", None)
+    if client is None:
+        client = cache._throttle_client = cache._cache.get_client(None, write=True)
+    if _script is None:
+        _script = client.register_script(_SCRIPT)
+    keys, args = [], []
+    for window, current, previous, covered in plan:
+        keys += [cache.make_key(current), cache.make_key(previous)]
+        args += [2 * window.seconds, window.limit, f"{covered:.6f}"]
+    return [bool(flag) for flag in _script(keys=keys, args=args, client=client)]
 
 
 def _count_other(cache, counted: list[tuple[str, str, int]]) -> list[tuple[int, int]]:
@@ -123,6 +142,21 @@ def _uncount_other(cache, keys: list[str]) -> None:
             cache.decr(key)
 
 
+def _refusals_other(cache, plan: list[tuple[Window, str, str, float]]) -> list[bool]:
+    counted = [(current, previous, 2 * w.seconds) for w, current, previous, _ in plan]
+    counts = _count_other(cache, counted)
+    refused = [
+        current + previous * covered > window.limit
+        for (window, _, _, covered), (current, previous) in zip(plan, counts, strict=True)
+    ]
+    if any(refused):
+        try:
+            _uncount_other(cache, [current for _, current, _, _ in plan])
+        except Exception as error:
+            logger.warning("a refused submission could not be taken back out: %s", error)
+    return refused
+
+
 def check_reporter_throttle(request: HttpRequest) -> float | None:
     """None when the request may go on; otherwise the seconds to wait before the next attempt."""
     configured = windows()
@@ -131,24 +165,19 @@ def check_reporter_throttle(request: HttpRequest) -> float | None:
     now = time.time()
     idents = _idents(request, now)
     plan = [(w, *_keys(w, idents[w.identity], now)) for w in configured]
-    counted = [(current, previous, 2 * w.seconds) for w, current, previous, _ in plan]
     cache = caches["default"]
-    redis = isinstance(cache, RedisCache)
     try:
-        counts = _count_redis(cache, counted) if redis else _count_other(cache, counted)
+        if isinstance(cache, RedisCache):
+            refused = _refusals_redis(cache, plan)
+        else:
+            refused = _refusals_other(cache, plan)
     except Exception as error:  # the cache is down or misbehaving: fail open
         logger.warning("submission throttles skipped, the cache failed: %s", error)
         return None
-    waits = []
-    for (window, _, _, covered), (current, previous) in zip(plan, counts, strict=True):
-        if current + previous * covered > window.limit:
-            # Until the current fixed window ends, at the least.
-            waits.append(max(1.0, window.seconds - now % window.seconds))
-    if not waits:
-        return None
-    try:
-        keys = [current for _, current, _, _ in plan]
-        _uncount_redis(cache, keys) if redis else _uncount_other(cache, keys)
-    except Exception as error:
-        logger.warning("a refused submission could not be taken back out: %s", error)
-    return math.ceil(max(waits))
+    # Until the current fixed window ends, at the least.
+    waits = [
+        max(1.0, window.seconds - now % window.seconds)
+        for (window, *_), no in zip(plan, refused, strict=True)
+        if no
+    ]
+    return math.ceil(max(waits)) if waits else None

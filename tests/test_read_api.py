@@ -38,13 +38,46 @@ def test_a_service_detail_lists_its_problem_types(client, outlook):
 def test_the_series_is_dense_with_the_baseline(client, outlook, django_assert_num_queries):
     make_reports(outlook, 4, at=timezone.now() - timedelta(minutes=20))
     pipeline.refresh_analytics(timezone.now())
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):  # the analytics stamp, then the series
         body = client.get("/api/v1/services/outlook/series?hours=2").json()
     assert body["bucket_minutes"] == 5
     assert len(body["points"]) in (24, 25)
     assert sum(p["reports"] for p in body["points"]) == 4
     starts = [p["start"] for p in body["points"]]
     assert starts == sorted(starts)
+
+
+def test_the_series_is_kept_until_the_next_analytics_run_and_revalidates(
+    client, outlook, django_assert_num_queries
+):
+    pipeline.refresh_analytics(timezone.now())
+    first = client.get("/api/v1/services/outlook/series?hours=2")
+    assert first["Cache-Control"] == "public, max-age=30"
+    make_reports(outlook, 3, at=timezone.now())
+    with django_assert_num_queries(1):  # only the stamp: the answer comes from the cache
+        again = client.get("/api/v1/services/outlook/series?hours=2")
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    unchanged = client.get(
+        "/api/v1/services/outlook/series?hours=2", HTTP_IF_NONE_MATCH=first["ETag"]
+    )
+    assert (unchanged.status_code, unchanged.content) == (304, b"")
+    pipeline.refresh_analytics(timezone.now())  # a new run: a new answer with the new reports
+    fresh = client.get("/api/v1/services/outlook/series?hours=2")
+    assert sum(p["reports"] for p in fresh.json()["points"]) == 3
+    assert fresh["ETag"] != first["ETag"]
+    assert client.get("/api/v1/services/nope/series").status_code == 404
+
+
+def test_pages_and_the_series_render_with_the_cache_down(client, outlook, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+    pipeline.refresh_analytics(timezone.now())
+    assert client.get("/services/outlook/").status_code == 200
+    assert client.get("/api/v1/services/outlook/series?hours=2").status_code == 200
 
 
 def test_a_bad_series_window_is_a_400(client, outlook):
