@@ -1,5 +1,6 @@
 """The read API: services with status, a service's series, incidents."""
 
+import gzip
 from datetime import timedelta
 
 from django.http import HttpResponse
@@ -166,7 +167,7 @@ class ServiceSeriesAPI(APIView):
         hours = query.validated_data["hours"]
         # The series only changes when the per-minute job runs: the answer is kept as bytes
         # until the next run, and a client or proxy holding it revalidates with its ETag.
-        body = cached(
+        body, compressed = cached(
             f"tremor:series:{slug}:{hours}:{analytics_stamp(slug)}",
             lambda: self.render_series(slug, hours),
             SERIES_SECONDS,
@@ -174,14 +175,19 @@ class ServiceSeriesAPI(APIView):
         etag = etag_for(body)
         if etag in request.headers.get("If-None-Match", ""):
             response = HttpResponse(status=304)
+        elif "gzip" in request.headers.get("Accept-Encoding", ""):
+            # Compressed once per run, not per request (GZipMiddleware leaves it alone).
+            response = HttpResponse(compressed, content_type="application/json")
+            response["Content-Encoding"] = "gzip"
         else:
             response = HttpResponse(body, content_type="application/json")
         response["ETag"] = etag
+        response["Vary"] = "Accept-Encoding"
         response["Cache-Control"] = f"public, max-age={SERIES_MAX_AGE}"
         return response
 
     @staticmethod
-    def render_series(slug: str, hours: int) -> bytes:
+    def render_series(slug: str, hours: int) -> tuple[bytes, bytes]:
         service = get_object_or_404(Service.objects.active(), slug=slug)
         end = timezone.now()
         points = service_series(service, end - timedelta(hours=hours), end)
@@ -192,7 +198,8 @@ class ServiceSeriesAPI(APIView):
             "end": points[-1].start + bucket_width(),
             "points": [p.__dict__ for p in points],
         }
-        return JSONRenderer().render(SeriesSerializer(data).data)
+        body = JSONRenderer().render(SeriesSerializer(data).data)
+        return body, gzip.compress(body, compresslevel=6)
 
 
 @extend_schema(

@@ -72,3 +72,9 @@ def test_readyz_says_which_dependency_is_missing(client, db, settings):
     assert response.status_code == 503
     assert response.json()["checks"]["cache"]["ok"] is False
     assert response.json()["checks"]["database"]["ok"] is True
+
+
+def test_probes_are_not_redirected_to_https(client, db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/services/").status_code == 301

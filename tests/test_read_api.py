@@ -1,3 +1,4 @@
+import gzip
 from datetime import timedelta
 
 from django.utils import timezone
@@ -57,6 +58,9 @@ def test_the_series_is_kept_until_the_next_analytics_run_and_revalidates(
     with django_assert_num_queries(1):  # only the stamp: the answer comes from the cache
         again = client.get("/api/v1/services/outlook/series?hours=2")
     assert again.content == first.content and again["ETag"] == first["ETag"]
+    zipped = client.get("/api/v1/services/outlook/series?hours=2", HTTP_ACCEPT_ENCODING="gzip")
+    assert zipped["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.content) == first.content
     unchanged = client.get(
         "/api/v1/services/outlook/series?hours=2", HTTP_IF_NONE_MATCH=first["ETag"]
     )
