@@ -40,11 +40,16 @@ def test_run_stack_serves_the_home_page_and_stops_cleanly_on_ctrl_c(transactiona
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
                     assert r.status == 200
                     assert b"Outlook" in r.read()
+                    # The production server with threads, not runserver.
+                    assert r.headers["Server"].startswith("gunicorn")
                     break
             except OSError:
                 assert stack.poll() is None, (tmp_path / "stack.log").read_text()
                 assert time.monotonic() < deadline, "home page not served within 90 s"
                 time.sleep(0.5)
+        # WhiteNoise serves the static files.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/css/site.css", timeout=5) as r:
+            assert r.status == 200 and b"{" in r.read()
         # The worker started too (Celery prints "ready" once it consumes).
         while "ready" not in (tmp_path / "stack.log").read_text():
             assert time.monotonic() < deadline, (tmp_path / "stack.log").read_text()

@@ -2,7 +2,8 @@
 
 With no DATABASE_URL the settings have already started the embedded PostgreSQL in var/; this
 command migrates, loads the catalogue, starts the Celery worker with embedded beat and the web
-server, and on Ctrl-C stops all of them (and the embedded database it started).
+server (gunicorn with threads, as in the image), and on Ctrl-C stops all of them (and the
+embedded database it started).
 """
 
 import os
@@ -37,7 +38,14 @@ class Command(BaseCommand):
                 python, "-m", "celery", "-A", "config", "worker", "-B",
                 "--loglevel", "INFO", "--concurrency", "2",
             ],
-            "web": [python, manage, "runserver", addr, "--noreload"],
+            # The production server, not the development one: threads, so an outage's rush of
+            # reports and readers is served on the embedded default too; WhiteNoise (in the
+            # middleware) serves the static files.
+            "web": [
+                python, "-m", "gunicorn", "config.wsgi", "-c", "config/gunicorn.py",
+                "--bind", addr, "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
+                "--graceful-timeout", "10",
+            ],
         }  # fmt: skip
         if demo:
             commands["simulate"] = [python, manage, "simulate", "--live", "--backfill-days", "0"]
