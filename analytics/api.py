@@ -1,11 +1,13 @@
 """The read API: services with status, a service's series, incidents."""
 
-import gzip
 from datetime import timedelta
 
 from django.http import HttpResponse
+from django.middleware.gzip import re_accepts_gzip as ACCEPTS_GZIP
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.text import compress_string
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.generics import ListAPIView
@@ -172,19 +174,17 @@ class ServiceSeriesAPI(APIView):
             lambda: self.render_series(slug, hours),
             SERIES_SECONDS,
         )
-        etag = etag_for(body)
-        if etag in request.headers.get("If-None-Match", ""):
-            response = HttpResponse(status=304)
-        elif "gzip" in request.headers.get("Accept-Encoding", ""):
+        if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
             # Compressed once per run, not per request (GZipMiddleware leaves it alone).
             response = HttpResponse(compressed, content_type="application/json")
             response["Content-Encoding"] = "gzip"
         else:
             response = HttpResponse(body, content_type="application/json")
-        response["ETag"] = etag
-        response["Vary"] = "Accept-Encoding"
-        response["Cache-Control"] = f"public, max-age={SERIES_MAX_AGE}"
-        return response
+        response["ETag"] = etag = etag_for(body)
+        patch_vary_headers(response, ["Accept-Encoding"])
+        patch_cache_control(response, public=True, max_age=SERIES_MAX_AGE)
+        # A client or proxy that holds this answer gets a 304 (Django's If-None-Match rules).
+        return get_conditional_response(request, etag=etag, response=response)
 
     @staticmethod
     def render_series(slug: str, hours: int) -> tuple[bytes, bytes]:
@@ -199,7 +199,7 @@ class ServiceSeriesAPI(APIView):
             "points": [p.__dict__ for p in points],
         }
         body = JSONRenderer().render(SeriesSerializer(data).data)
-        return body, gzip.compress(body, compresslevel=6)
+        return body, compress_string(body)
 
 
 @extend_schema(

@@ -138,7 +138,7 @@ def store_reports(batch: list[Pending]) -> list[Submission]:
         cursor.nextset()  # the locks' row, then the inserted reports
         rows = cursor.fetchall()
     submissions = []
-    for p, (pk, counted) in zip(batch, rows, strict=True):
+    for p, (pk, counted, reason) in zip(batch, rows, strict=True):
         report = Report(
             pk=pk,
             service=p.service,
@@ -150,7 +150,7 @@ def store_reports(batch: list[Pending]) -> list[Submission]:
             country=p.reporter.country,
             region=p.reporter.region,
             is_counted=counted,
-            not_counted_reason=_reason(p, counted),
+            not_counted_reason=reason,
             is_simulated=p.simulated,
             seconds_to_submit=p.seconds_to_submit,
         )
@@ -159,20 +159,15 @@ def store_reports(batch: list[Pending]) -> list[Submission]:
     return submissions
 
 
-def _reason(p: Pending, counted: bool) -> str:
-    if p.honeypot:
-        return Report.NotCountedReason.HONEYPOT
-    return "" if counted else Report.NotCountedReason.DUPLICATE
-
-
 # A stuck lock or a stalled disk must not hold a report (and its caller) for long.
 _LOCK = (
     "SELECT set_config('statement_timeout', '5s', true), count(*) FROM ("
     " SELECT pg_advisory_xact_lock(s, h) FROM (SELECT DISTINCT s, hashtext(k) AS h"
     " FROM unnest(%s::int[], %s::text[]) AS t(s, k) ORDER BY s, h) AS pairs) AS locks"
 )
-# The batch as rows (ids drawn here), the last counted report of each reporter that leads its
-# pair in the batch, the decision, then the reports and comments inserted from it.
+# The batch as rows (ids drawn here), which reporters leading their pair in the batch already
+# counted within the window, the decision (counted, and why not), then the reports and comments
+# inserted from it; the decision is returned in the batch's order.
 _INSERT = """
 WITH input AS (
     SELECT nextval(pg_get_serial_sequence('reports_report', 'id')) AS id, t.*
@@ -189,23 +184,23 @@ WITH input AS (
         WHERE r.is_counted AND r.service_id = i.service_id
           AND r.reporter_key = i.reporter_key AND r.created_at > i.created_at - %s::interval)
 ), decided AS (
-    SELECT i.*, i.leads AND s.ord IS NULL AS counted
+    SELECT i.*, i.leads AND s.ord IS NULL AS counted,
+        CASE WHEN i.honeypot THEN 'honeypot' WHEN i.leads AND s.ord IS NULL THEN ''
+             ELSE 'duplicate' END AS reason
     FROM input i LEFT JOIN seen s ON s.ord = i.ord
 ), reports AS (
     INSERT INTO reports_report (id, service_id, problem_id, created_at, reporter_key,
         network_key, ua_family, country, region, is_counted, not_counted_reason, is_simulated,
         seconds_to_submit)
     SELECT id, service_id, problem_id, created_at, reporter_key, network_key, ua_family,
-        country, region, counted,
-        CASE WHEN honeypot THEN 'honeypot' WHEN counted THEN '' ELSE 'duplicate' END,
-        is_simulated, seconds_to_submit
+        country, region, counted, reason, is_simulated, seconds_to_submit
     FROM decided
 ), comments AS (
     INSERT INTO reports_comment (report_id, service_id, created_at, body, status, held_because)
     SELECT id, service_id, created_at, body, comment_status, held_because
     FROM decided WHERE body <> ''
 )
-SELECT id, counted FROM decided ORDER BY ord
+SELECT id, counted, reason FROM decided ORDER BY ord
 """
 
 
