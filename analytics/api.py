@@ -3,11 +3,8 @@
 from datetime import timedelta
 
 from django.http import HttpResponse
-from django.middleware.gzip import re_accepts_gzip as ACCEPTS_GZIP
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
-from django.utils.text import compress_string
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.generics import ListAPIView
@@ -18,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics.models import Incident
-from analytics.page_cache import analytics_stamp, cached, etag_for
+from analytics.page_cache import analytics_stamp, cached_response
 from analytics.series import LEVEL_SLUGS, service_series, status_for
 from analytics.timeutils import bucket_width
 from reports.models import Service
@@ -150,10 +147,6 @@ class SeriesSerializer(serializers.Serializer):
     points = SeriesPointSerializer(many=True)
 
 
-SERIES_SECONDS = 300  # kept at most this long; a new analytics run makes a new key first
-SERIES_MAX_AGE = 30  # what a browser or proxy may reuse without asking
-
-
 class ServiceSeriesAPI(APIView):
     class QuerySerializer(serializers.Serializer):
         hours = serializers.IntegerField(min_value=1, max_value=MAX_SERIES_HOURS, default=24)
@@ -169,25 +162,15 @@ class ServiceSeriesAPI(APIView):
         hours = query.validated_data["hours"]
         # The series only changes when the per-minute job runs: the answer is kept as bytes
         # until the next run, and a client or proxy holding it revalidates with its ETag.
-        body, compressed = cached(
+        return cached_response(
+            request,
             f"tremor:series:{slug}:{hours}:{analytics_stamp(slug)}",
             lambda: self.render_series(slug, hours),
-            SERIES_SECONDS,
+            "application/json",
         )
-        if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
-            # Compressed once per run, not per request (GZipMiddleware leaves it alone).
-            response = HttpResponse(compressed, content_type="application/json")
-            response["Content-Encoding"] = "gzip"
-        else:
-            response = HttpResponse(body, content_type="application/json")
-        response["ETag"] = etag = etag_for(body)
-        patch_vary_headers(response, ["Accept-Encoding"])
-        patch_cache_control(response, public=True, max_age=SERIES_MAX_AGE)
-        # A client or proxy that holds this answer gets a 304 (Django's If-None-Match rules).
-        return get_conditional_response(request, etag=etag, response=response)
 
     @staticmethod
-    def render_series(slug: str, hours: int) -> tuple[bytes, bytes]:
+    def render_series(slug: str, hours: int) -> bytes:
         service = get_object_or_404(Service.objects.active(), slug=slug)
         end = timezone.now()
         points = service_series(service, end - timedelta(hours=hours), end)
@@ -198,8 +181,7 @@ class ServiceSeriesAPI(APIView):
             "end": points[-1].start + bucket_width(),
             "points": [p.__dict__ for p in points],
         }
-        body = JSONRenderer().render(SeriesSerializer(data).data)
-        return body, compress_string(body)
+        return JSONRenderer().render(SeriesSerializer(data).data)
 
 
 @extend_schema(

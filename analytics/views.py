@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.cache import patch_cache_control
 
 from analytics.detector import Level
 from analytics.models import (
@@ -22,7 +23,7 @@ from analytics.models import (
     MaintenanceWindow,
     OfficialUpdate,
 )
-from analytics.page_cache import analytics_stamp, cached
+from analytics.page_cache import analytics_stamp, cached_response
 from analytics.series import (
     LEVEL_SLUGS,
     SeriesPoint,
@@ -36,10 +37,10 @@ from analytics.series import (
 from analytics.timeutils import bucket_width
 from analytics.worldmap import VIEW_BOX, report_map, top_countries
 from reports import pow
-from reports.forms import form_stamp
 from reports.geo import country_name, country_names
 from reports.models import Category, Comment, Service, ServiceGroup
 from reports.quarantine import removed_as_abuse
+from reports.views import form_state
 
 
 @dataclass(frozen=True)
@@ -150,37 +151,37 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "analytics/category.html", {"category": category, "rows": rows})
 
 
-# A service page's HTML is cached per analytics run: its key holds the time the per-minute job
-# last wrote the service's status, so the next run makes a new key (and the old one expires).
-SERVICE_PAGE_SECONDS = 300
 COMMENTS_PER_PAGE = 20
+# Pages of comments a link may ask for: each one is a cache entry, so the number is bounded.
+MAX_COMMENT_PAGES = 50
 
 
 def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        comments_page = max(int(request.GET.get("comments", 1)), 1)
+        comments_page = min(max(int(request.GET.get("comments", 1)), 1), MAX_COMMENT_PAGES)
     except ValueError:
         comments_page = 1
-    key = f"tremor:service-page:{slug}:{analytics_stamp(slug)}:{comments_page}"
-    parts = cached(key, lambda: _service_parts(slug, comments_page), SERVICE_PAGE_SECONDS)
-    # Per request, like the CSRF token: a challenge is good for one report.
-    challenge, bits = pow.new_challenge() if pow.enabled() else ("", 0)
-    return render(
+    if CookieStorage.cookie_name in request.COOKIES:
+        # Just after a report: the confirmation is on the page, so it is rendered for this
+        # visitor alone (with the form's token in it), and kept by nobody.
+        context = _service_context(slug, comments_page) | form_state(request)
+        response = render(request, "analytics/service.html", context)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+    # Everyone else gets the same bytes until the next analytics run: nothing on the page is
+    # about the visitor. The form's token, stamp and challenge come from report-form.js.
+    return cached_response(
         request,
-        "analytics/service.html",
-        {
-            "parts": parts,
-            "service": parts["service"],
-            "problem_types": parts["problem_types"],
-            "pow_challenge": challenge,
-            "pow_bits": bits,
-            "form_shown": form_stamp(),
-        },
+        f"tremor:service-page:{slug}:{analytics_stamp(slug)}:{comments_page}:{pow.enabled()}",
+        lambda: render_to_string(
+            "analytics/service.html", _service_context(slug, comments_page)
+        ).encode(),
+        "text/html; charset=utf-8",
     )
 
 
-def _service_parts(slug: str, comments_page: int) -> dict:
-    """The service page around its form, rendered to HTML, with what the form needs."""
+def _service_context(slug: str, comments_page: int) -> dict:
+    """Everything the service page shows; none of it depends on who asks."""
     service = get_object_or_404(
         Service.objects.active().select_related("category", "group", "status"), slug=slug
     )
@@ -260,13 +261,9 @@ def _service_parts(slug: str, comments_page: int) -> dict:
         "recent_reports": sum(p.reports for p in recent),
         "recent_expected": sum(p.expected for p in recent),
         "now": now,
+        "pow_enabled": pow.enabled(),
     }
-    return {
-        "top": mark_safe(render_to_string("analytics/_service_top.html", context)),
-        "rest": mark_safe(render_to_string("analytics/_service_rest.html", context)),
-        "service": {"name": service.name, "slug": service.slug},
-        "problem_types": [{"slug": p.slug, "name": p.name} for p in problem_types],
-    }
+    return context
 
 
 def group_detail(request: HttpRequest, slug: str) -> HttpResponse:

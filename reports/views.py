@@ -3,21 +3,52 @@
 import math
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 from reports import pow
-from reports.forms import ReportForm
+from reports.forms import ReportForm, form_stamp
 from reports.models import Service
 from reports.services import pending_report, reporter_from_request, submit_pending
 from reports.throttling import check_reporter_throttle
 
+# Django's own CSRF check, run by hand so that a failed check can ask again instead of a 403.
+_csrf_check = CsrfViewMiddleware(lambda request: HttpResponse())
 
+
+def form_state(request: HttpRequest) -> dict:
+    """What a report form needs that is about one visitor and one press: the CSRF token (its
+    cookie is set on this answer), when the form was shown, and a proof-of-work challenge."""
+    challenge, bits = pow.new_challenge() if pow.enabled() else ("", 0)
+    return {
+        "csrf_token": get_token(request),
+        "form_shown": form_stamp(),
+        "pow_challenge": challenge,
+        "pow_bits": bits,
+    }
+
+
+@require_GET
+@never_cache
+def report_form_state(request: HttpRequest) -> JsonResponse:
+    """The cached service page fetches this (static/js/report-form.js) to fill in its form."""
+    return JsonResponse(form_state(request))
+
+
+@csrf_exempt  # checked below, where a failure has a kinder answer than Django's 403
 @require_POST
 def submit_report_form(request: HttpRequest, slug: str) -> HttpResponse:
     service = get_object_or_404(Service.objects.active(), slug=slug)
+    if _csrf_check.process_view(request, None, (), {}) is not None:
+        # The form came from the cached page without its token: no JavaScript, or the state
+        # answer did not arrive. Nothing is stored; the visitor presses once more here.
+        return _confirm_page(request, service)
     back = redirect("service-detail", slug=service.slug)
     back["Location"] += "#report"
     wait = check_reporter_throttle(request)
@@ -65,3 +96,19 @@ def submit_report_form(request: HttpRequest, slug: str) -> HttpResponse:
             f"{service.name} in the last few minutes.",
         )
     return back
+
+
+def _confirm_page(request: HttpRequest, service: Service) -> HttpResponse:
+    problem_types = list(service.category.problem_types.all())
+    chosen = request.POST.get("problem", "")
+    context = {
+        "service": service,
+        # The choice comes first, so one more press of the first button sends the same report.
+        "problem_types": sorted(problem_types, key=lambda p: p.slug != chosen),
+        "comment": request.POST.get("comment", "")[:1000],
+        "pow_enabled": pow.enabled(),
+        **form_state(request),
+    }
+    response = render(request, "reports/confirm.html", context)
+    patch_cache_control(response, private=True, no_store=True)
+    return response

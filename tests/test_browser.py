@@ -19,7 +19,7 @@ from django.utils import timezone
 from analytics import pipeline
 from analytics.models import ServiceBucket
 from analytics.tasks import refresh_analytics
-from reports.models import Report, Service
+from reports.models import Comment, Report, Service
 from tests.conftest import make_incident, make_reports
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
@@ -218,3 +218,21 @@ def test_with_proof_of_work_on_the_browser_does_the_work_and_the_report_counts(
     assert "is counted" in page.inner_text("[role=status]")
     assert Report.objects.counted().count() == 1
     desktop.assert_clean()
+
+
+def test_without_javascript_a_report_is_confirmed_once_more_and_counted(site, browser):
+    # The cached page carries no token; with no script to fetch one, the server asks again.
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site + "/services/outlook/")
+    page.get_by_label("Comment (optional)").fill("cannot sign in")
+    page.get_by_role("button", name="I have a problem with Outlook → Login").click()
+    assert "Nothing has been sent yet" in page.inner_text("#report")
+    assert not Report.objects.exists()
+    assert page.get_by_label("Comment (optional)").input_value() == "cannot sign in"
+    page.get_by_role("button", name="I have a problem with Outlook → Login").click()
+    page.wait_for_url("**/services/outlook/#report")
+    assert "is counted" in page.inner_text("[role=status]")
+    assert Report.objects.counted().count() == 1
+    assert Comment.objects.get().body == "cannot sign in"
+    context.close()

@@ -281,21 +281,82 @@ def test_the_cached_service_page_is_renewed_by_the_analytics_job(client, outlook
     assert "3 reports in the last 15 minutes" in client.get("/services/outlook/").content.decode()
 
 
-def test_every_visitor_gets_a_csrf_token_of_their_own_from_the_cached_page(outlook):
+def test_every_visitor_gets_the_same_cached_page_and_a_token_of_their_own(outlook):
     from django.test import Client
 
-    tokens = []
+    pages, tokens = [], []
     for _ in range(2):
         visitor = Client(enforce_csrf_checks=True)
-        body = visitor.get("/services/outlook/").content.decode()
-        token = body.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+        page = visitor.get("/services/outlook/")
+        # Nothing on the page is about the visitor: no token, no cookie, no Vary: Cookie.
+        assert 'name="csrfmiddlewaretoken" value=""' in page.content.decode()
+        assert not page.cookies and "Cookie" not in page.get("Vary", "")
+        pages.append(page.content)
+        state = visitor.get("/report-form/state")
+        assert "no-store" in state["Cache-Control"] and "csrftoken" in state.cookies
+        token = state.json()["csrf_token"]
         tokens.append(token)
         response = visitor.post(
             "/services/outlook/report", {"problem": "login", "csrfmiddlewaretoken": token}
         )
         assert response.status_code == 302
-    assert tokens[0] != tokens[1]
+    assert pages[0] == pages[1] and tokens[0] != tokens[1]
     assert Report.objects.count() == 2
+
+
+def test_a_form_sent_without_its_token_is_confirmed_on_a_page_of_its_own(outlook):
+    from django.test import Client
+
+    visitor = Client(enforce_csrf_checks=True)  # a browser without JavaScript
+    visitor.get("/services/outlook/")
+    response = visitor.post(
+        "/services/outlook/report", {"problem": "sending", "comment": "no mail since 9"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and not Report.objects.exists()
+    assert "Nothing has been sent yet" in body and "private" in response["Cache-Control"]
+    assert ">no mail since 9</textarea>" in body
+    buttons = body.split('name="problem" value="')[1:]
+    assert buttons[0].startswith("sending")  # the choice comes first
+    token = body.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    shown = body.split('name="shown" value="')[1].split('"')[0]
+    confirmed = visitor.post(
+        "/services/outlook/report",
+        {"problem": "sending", "comment": "no mail since 9", "csrfmiddlewaretoken": token,
+         "shown": shown},
+    )  # fmt: skip
+    assert confirmed.status_code == 302
+    assert Report.objects.get().problem.slug == "sending"
+
+
+def test_the_cached_page_is_served_without_a_render_and_revalidates(
+    client, outlook, now, django_assert_max_num_queries
+):
+    pipeline.refresh_analytics(now)
+    first = client.get("/services/outlook/?comments=2&utm_source=x", HTTP_ACCEPT_ENCODING="gzip")
+    assert first["Content-Encoding"] == "gzip" and "Accept-Encoding" in first["Vary"]
+    assert "public" in first["Cache-Control"] and "max-age=30" in first["Cache-Control"]
+    with django_assert_max_num_queries(1):  # the analytics stamp; the rest is one cache read
+        again = client.get("/services/outlook/?comments=2", HTTP_ACCEPT_ENCODING="gzip")
+    assert again.content == first.content
+    revalidated = client.get(
+        "/services/outlook/?comments=2",
+        HTTP_IF_NONE_MATCH=first["ETag"],
+        HTTP_ACCEPT_ENCODING="gzip",
+    )
+    assert revalidated.status_code == 304
+    # The plain bytes are another representation, with an ETag of their own.
+    plain = client.get("/services/outlook/?comments=2", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert plain.status_code == 200 and plain["ETag"] != first["ETag"]
+
+
+def test_the_page_after_a_report_shows_its_confirmation_to_that_visitor_only(client, outlook):
+    client.get("/services/outlook/")
+    client.post("/services/outlook/report", {"problem": "login"})
+    after = client.get("/services/outlook/")
+    assert "is counted" in after.content.decode()
+    assert "no-store" in after["Cache-Control"] and "private" in after["Cache-Control"]
+    assert "is counted" not in client.get("/services/outlook/").content.decode()
 
 
 def test_comments_are_newest_first_and_paginated(client, outlook, now):

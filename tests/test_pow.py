@@ -58,11 +58,13 @@ def test_the_work_grows_with_load(pow_on):
 
 def test_the_form_refuses_a_report_without_the_work(client, outlook, pow_on):
     page = client.get("/services/outlook/").content.decode()
-    assert 'data-pow="8"' in page and "js/proof-of-work.js" in page
+    assert 'name="pow_challenge"' in page and "js/proof-of-work.js" in page
+    state = client.get("/report-form/state").json()
+    assert state["pow_bits"] == 8
     response = client.post("/services/outlook/report", {"problem": "login"}, follow=True)
     assert "did not confirm" in response.content.decode()
     assert not Report.objects.exists()
-    challenge = page.split('name="pow_challenge" value="')[1].split('"')[0]
+    challenge = state["pow_challenge"]
     client.post(
         "/services/outlook/report",
         {"problem": "login", "pow_challenge": challenge, "pow_counter": solve(challenge, 8)},

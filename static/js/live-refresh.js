@@ -5,7 +5,9 @@
   "use strict";
   if (!window.fetch || !window.DOMParser || !document.querySelector("[data-live]")) return;
   function refresh() {
-    fetch(location.pathname + location.search, { headers: { Accept: "text/html" } })
+    // "no-cache": ask every time, by ETag (a 304 when the job has not run since), rather than
+    // reuse the copy the page's Cache-Control lets the browser keep for 30 s.
+    fetch(location.pathname + location.search, { headers: { Accept: "text/html" }, cache: "no-cache" })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         if (!html) return;

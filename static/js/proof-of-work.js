@@ -5,7 +5,8 @@
 // hash, far too slow for tens of thousands of small hashes.
 (function () {
   "use strict";
-  var form = document.querySelector("form[data-pow]");
+  // data-pow (the difficulty) is set on the form by the page or by report-form.js.
+  var form = document.querySelector("form.report-form");
   if (!form) return;
   var challenge = form.querySelector("[name=pow_challenge]");
   var counterField = form.querySelector("[name=pow_counter]");
@@ -68,7 +69,7 @@
   }
 
   form.addEventListener("submit", function (event) {
-    if (counterField.value) return;  // solved: let it go
+    if (counterField.value || !form.hasAttribute("data-pow")) return;  // solved, or no challenge
     event.preventDefault();
     var submitter = event.submitter;
     if (status) status.textContent = "Confirming your report…";

@@ -76,7 +76,8 @@
 
   if (!data.series_url) return;
   function refresh() {
-    fetch(data.series_url + "?hours=" + hours, { headers: { Accept: "application/json" } })
+    // Revalidated by ETag each time (a 304 until the next analytics run).
+    fetch(data.series_url + "?hours=" + hours, { headers: { Accept: "application/json" }, cache: "no-cache" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (body) {
         if (!body) return;
