@@ -164,7 +164,7 @@ class ServiceSeriesAPI(APIView):
         # until the next run, and a client or proxy holding it revalidates with its ETag.
         return cached_response(
             request,
-            f"tremor:series:{slug}:{hours}:{analytics_stamp(slug)}",
+            f"tremor:series:{slug}:{hours}:{analytics_stamp()}",
             lambda: self.render_series(slug, hours),
             "application/json",
         )

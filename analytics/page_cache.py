@@ -1,13 +1,16 @@
 """Cached parts of public pages and answers, kept per analytics run, failing open.
 
-A key holds the time the per-minute job last wrote a service's status, so the next run makes a
+A key holds the stamp of the last analytics run (the per-minute job), so the next run makes a
 new key and the old one expires. When the cache cannot be reached the value is built afresh
 with a logged warning: a page is slower then, never an error.
 """
 
+import gzip
 import hashlib
 import logging
+import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
 
 from django.core.cache import cache
@@ -29,20 +32,41 @@ PUBLIC_MAX_AGE = 30
 KEEP_SECONDS = 300
 
 
-def analytics_stamp(slug: str) -> str:
-    """When the per-minute job last wrote this service's status ("-" before its first run)."""
-    stamp = (
-        ServiceStatus.objects.filter(service__slug=slug)
-        .values_list("updated_at", flat=True)
-        .first()
-    )
-    return stamp.isoformat() if stamp else "-"
+# The stamp of the last analytics run, in the shared cache, and what this process read of it.
+RUN_KEY = "tremor:analytics-run"
+# A process reads the stamp at most this often: one cache read a second instead of one per
+# request, for a page that may be one second late after a run.
+STAMP_MEMO_SECONDS = 1.0
+_memo: dict = {"stamp": None, "until": 0.0}
 
 
-def site_stamp() -> str:
-    """When the per-minute job last wrote any status: the key of pages about many services."""
-    stamp = ServiceStatus.objects.aggregate(last=Max("updated_at"))["last"]
-    return stamp.isoformat() if stamp else "-"
+def analytics_stamp() -> str:
+    """The stamp of the last analytics run: part of every key of a cached page or answer."""
+    if time.monotonic() < _memo["until"]:
+        return _memo["stamp"]
+    try:
+        stamp = cache.get(RUN_KEY)
+    except Exception as error:
+        log.warning("page cache unavailable, reading the analytics stamp: %s", error)
+        stamp = None
+    if stamp is None:  # a new or flushed cache: the database knows when statuses were written
+        last = ServiceStatus.objects.aggregate(last=Max("updated_at"))["last"]
+        stamp = last.isoformat() if last else "-"
+    _memo.update(stamp=stamp, until=time.monotonic() + STAMP_MEMO_SECONDS)
+    return stamp
+
+
+def forget_analytics_stamp() -> None:
+    _memo.update(stamp=None, until=0.0)
+
+
+def note_analytics_run(stamp: datetime) -> None:
+    """Called once a run's statuses are committed: every page key changes with the stamp."""
+    _memo.update(stamp=stamp.isoformat(), until=0.0)
+    try:
+        cache.set(RUN_KEY, stamp.isoformat(), timeout=None)
+    except Exception as error:
+        log.warning("page cache unavailable, not keeping the analytics stamp: %s", error)
 
 
 def cached(key: str, build: Callable[[], Value], seconds: int) -> Value:
@@ -67,20 +91,20 @@ def etag_for(body: bytes) -> str:
 def cached_response(
     request: HttpRequest, key: str, build: Callable[[], bytes], content_type: str
 ) -> HttpResponse:
-    """A whole answer from the cache: its bytes, plain and compressed once, are kept until the
-    next analytics run, so a request costs a stamp query and a cache read, not a render.
+    """A whole answer from the cache: its bytes, compressed once, are kept until the next
+    analytics run, so a request costs a stamp query and a cache read, not a render.
 
     The answer is public (no cookie, no token, nothing about the visitor), which is what lets a
     browser, a reverse proxy or a CDN keep it for PUBLIC_MAX_AGE and revalidate by its ETag.
     """
-    body, compressed, etag = cached(key, lambda: _encoded(build()), KEEP_SECONDS)
+    compressed, etag = cached(key, lambda: _encoded(build()), KEEP_SECONDS)
     if re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")):
         # GZipMiddleware leaves an answer that already has a Content-Encoding alone.
         response = HttpResponse(compressed, content_type=content_type)
         response["Content-Encoding"] = "gzip"
         etag = etag[:-1] + '-gzip"'  # another representation, another entity tag
-    else:
-        response = HttpResponse(body, content_type=content_type)
+    else:  # rare (browsers, proxies and CDNs all take gzip): not worth a second copy
+        response = HttpResponse(gzip.decompress(compressed), content_type=content_type)
     response["ETag"] = etag
     patch_vary_headers(response, ["Accept-Encoding"])
     patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
@@ -88,5 +112,5 @@ def cached_response(
     return get_conditional_response(request, etag=etag, response=response)
 
 
-def _encoded(body: bytes) -> tuple[bytes, bytes, str]:
-    return body, compress_string(body), etag_for(body)
+def _encoded(body: bytes) -> tuple[bytes, str]:
+    return compress_string(body), etag_for(body)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Min, Q
 
+from analytics import page_cache
 from analytics.binning import REFRESH_LOCK_ID, RefreshResult, refresh_buckets
 from analytics.concentration import concentration_reasons
 from analytics.detector import Event, IncidentState, Level, Status, Tracker
@@ -72,6 +73,8 @@ def refresh_analytics(now: datetime) -> tuple[RefreshResult, DetectionResult]:
     with transaction.atomic():
         refreshed = refresh_buckets(since, now)
         detected = detect_incidents(now)
+    # Committed: pages and answers cached from now on are keyed by this run.
+    page_cache.note_analytics_run(now)
     return refreshed, detected
 
 

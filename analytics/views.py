@@ -172,7 +172,7 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # about the visitor. The form's token, stamp and challenge come from report-form.js.
     return cached_response(
         request,
-        f"tremor:service-page:{slug}:{analytics_stamp(slug)}:{comments_page}:{pow.enabled()}",
+        f"tremor:service-page:{slug}:{analytics_stamp()}:{comments_page}:{pow.enabled()}",
         lambda: render_to_string(
             "analytics/service.html", _service_context(slug, comments_page)
         ).encode(),

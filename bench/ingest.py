@@ -41,6 +41,7 @@ ENDPOINTS = [
     ("bare Django view, one autocommit INSERT", "POST", "/bench/bare-insert", REPORT_BODY, 16),
     ("Tremor POST /api/v1/services/outlook/reports", "POST",
      "/api/v1/services/outlook/reports", REPORT_BODY, 16),
+    ("bare Django JSON view, GET, at the page's 64 clients", "GET", "/bench/bare-json", "-", 64),
     ("Tremor service page (cached)", "GET", "/services/outlook/", "-", 64),
     ("Tremor series API (cached)", "GET", "/api/v1/services/outlook/series", "-", 64),
 ]  # fmt: skip

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from analytics.models import Incident
+from analytics.page_cache import forget_analytics_stamp
 from reports.catalog import forget_cached_catalog
 from reports.models import Report, Service
 from reports.moderation import forget_blocklist
@@ -24,13 +25,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    # Throttle counters live in the cache, catalogue lookups in a per-process one.
+    # Throttle counters live in the cache, catalogue lookups and the analytics stamp in
+    # per-process ones.
     cache.clear()
     forget_cached_catalog()
     forget_blocklist()
+    forget_analytics_stamp()
     yield
     cache.clear()
     forget_blocklist()
+    forget_analytics_stamp()
 
 
 @pytest.fixture
