@@ -1,9 +1,34 @@
+import ctypes
+import logging
 import os
+import signal
 
 from celery import Celery
+from celery.signals import beat_embedded_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("tremor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+log = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+@beat_embedded_init.connect
+def _die_with_the_worker(sender, **kwargs) -> None:
+    """The scheduler of `worker -B` is a child process of the worker. Were the worker killed
+    outright (SIGKILL, the OOM killer), it would live on as an orphan, and the restarted worker
+    would start a second one: every tick published twice. Ask the kernel to end it with its
+    parent, and end it now if the parent is already gone."""
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    except (OSError, AttributeError) as error:  # not Linux: run compose's separate beat instead
+        log.warning("the embedded scheduler cannot follow its worker: %s", error)
+        return
+    if os.getppid() != parent or parent == 1:
+        os._exit(0)
