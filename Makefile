@@ -20,18 +20,21 @@ run: install
 demo: install
 	$(PY) manage.py run_stack --demo
 
-# The browser tests drive Debian's chromium. Install it when we can (root with apt); otherwise
-# they are skipped with a message (and fail under CI=true).
+# Debian packages some tests and benchmarks drive: chromium (browser tests), nginx (the
+# production proxy's tests), wrk (the load benchmark). Installed when we can (root with apt);
+# otherwise those tests are skipped with a message (and fail under CI=true).
+APT_TOOLS = chromium nginx
 browser:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@missing=""; for tool in $(APT_TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing Debian's chromium for the browser tests"; \
+	    echo "installing Debian's$$missing for the tests"; \
 	    export DEBIAN_FRONTEND=noninteractive; \
-	    apt-get install -y -q chromium >/dev/null 2>&1 \
-	      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } \
-	      || echo "could not install chromium: the browser tests will be skipped"; \
+	    apt-get install -y -q $$missing >/dev/null 2>&1 \
+	      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $$missing >/dev/null 2>&1; } \
+	      || echo "could not install$$missing: the tests that need them will be skipped"; \
 	  else \
-	    echo "chromium is missing and needs root with apt to install: the browser tests will be skipped"; \
+	    echo "$$missing missing and needs root with apt to install: the tests that need it will be skipped"; \
 	  fi; \
 	fi
 
@@ -47,6 +50,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 bench: install
+	@$(MAKE) --no-print-directory browser APT_TOOLS="wrk nginx"
 	$(PY) bench/ingest.py
 
 bench-detection: install

@@ -24,6 +24,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,15 +36,24 @@ REPORT_BODY = json.dumps({"problem": "login"}, separators=(",", ":"))
 
 from bench.benchdb import fresh_database  # noqa: E402
 
-# (label, method, path, body, clients); the bare views answer the same body as a report.
+# (label, method, path, body, clients, through); the bare views answer the same body as a
+# report. "gunicorn" is the server itself; "nginx" is the production proxy in front of it, with
+# the project's own configuration (config/nginx.conf.template) and its cache.
 ENDPOINTS = [
-    ("bare Django JSON view, no database", "POST", "/bench/bare-json", REPORT_BODY, 16),
-    ("bare Django view, one autocommit INSERT", "POST", "/bench/bare-insert", REPORT_BODY, 16),
+    ("bare Django JSON view, no database", "POST", "/bench/bare-json", REPORT_BODY, 16,
+     "gunicorn"),
+    ("bare Django view, one autocommit INSERT", "POST", "/bench/bare-insert", REPORT_BODY, 16,
+     "gunicorn"),
     ("Tremor POST /api/v1/services/outlook/reports", "POST",
-     "/api/v1/services/outlook/reports", REPORT_BODY, 16),
-    ("bare Django JSON view, GET, at the page's 64 clients", "GET", "/bench/bare-json", "-", 64),
-    ("Tremor service page (cached)", "GET", "/services/outlook/", "-", 64),
-    ("Tremor series API (cached)", "GET", "/api/v1/services/outlook/series", "-", 64),
+     "/api/v1/services/outlook/reports", REPORT_BODY, 16, "gunicorn"),
+    ("bare Django JSON view, GET, at the page's 64 clients", "GET", "/bench/bare-json", "-", 64,
+     "gunicorn"),
+    ("Tremor service page, cached by Django", "GET", "/services/outlook/", "-", 64, "gunicorn"),
+    ("Tremor series API, cached by Django", "GET", "/api/v1/services/outlook/series", "-", 64,
+     "gunicorn"),
+    ("Tremor service page through nginx", "GET", "/services/outlook/", "-", 64, "nginx"),
+    ("Tremor series API through nginx", "GET", "/api/v1/services/outlook/series", "-", 64,
+     "nginx"),
 ]  # fmt: skip
 REPORT_ENDPOINT = 2
 
@@ -104,19 +114,57 @@ def count_rows(env: dict, table: str) -> int:
     return int(manage(env, "shell", "-c", code).strip().splitlines()[-1])
 
 
+def start_nginx(upstream: int, stack: list[subprocess.Popen], scratch: Path) -> int:
+    """nginx in front of gunicorn with the production configuration; its port."""
+    port = free_port()
+    site = (ROOT / "config" / "nginx.conf.template").read_text()
+    site = site.replace("${TREMOR_UPSTREAM}", f"127.0.0.1:{upstream}")
+    site = site.replace("${NGINX_PORT}", f"127.0.0.1:{port}")
+    site = site.replace("/var/cache/nginx/tremor", str(scratch / "cache"))
+    (scratch / "tremor.conf").write_text(site)
+    temp = " ".join(
+        f"{kind}_temp_path {scratch / kind};" for kind in ("client_body", "proxy", "fastcgi")
+    )
+    # What the official image's nginx.conf sets around the site file, in a scratch directory.
+    (scratch / "nginx.conf").write_text(
+        f"daemon off; user root; worker_processes auto; pid {scratch / 'nginx.pid'};\n"
+        f"error_log {scratch / 'error.log'} warn;\n"
+        "events { worker_connections 4096; }\n"
+        f"http {{ access_log {scratch / 'access.log'}; sendfile on; keepalive_timeout 65; "
+        f"{temp} uwsgi_temp_path {scratch / 'uwsgi'}; scgi_temp_path {scratch / 'scgi'}; "
+        f"include {scratch / 'tremor.conf'}; }}\n"
+    )
+    server = subprocess.Popen(["nginx", "-c", str(scratch / "nginx.conf")])
+    stack.append(server)
+    wait_for_port(port, server, "nginx")
+    return port
+
+
 def wrk(port: int, endpoint: tuple, seconds: float, first_address: int) -> dict:
-    _, method, path, body, clients = endpoint
-    out = subprocess.run(
-        ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds:g}s", "--timeout", "10s",
-         "-s", str(SCRIPT), f"http://127.0.0.1:{port}{path}",
-         "--", method, path, body, str(first_address)],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    line = next(x for x in out.stdout.splitlines() if x.startswith("WRK "))
-    result = json.loads(line[4:])
-    result["ok"] = sum(n for code, n in result["statuses"].items() if code.startswith("2"))
-    result["per_second"] = result["ok"] / result["seconds"]
-    return result
+    return wrk_together([(port, endpoint, first_address)], seconds)[0]
+
+
+def wrk_together(jobs: list[tuple[int, tuple, int]], seconds: float) -> list[dict]:
+    """Runs of wrk at the same time, one per (port, endpoint, first address); their results."""
+    started = []
+    for port, (_, method, path, body, clients, _), first_address in jobs:
+        started.append(subprocess.Popen(
+            ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds:g}s", "--timeout", "10s",
+             "-s", str(SCRIPT), f"http://127.0.0.1:{port}{path}",
+             "--", method, path, body, str(first_address)],
+            stdout=subprocess.PIPE, text=True,
+        ))  # fmt: skip
+    results = []
+    for process in started:
+        out, _ = process.communicate()
+        if process.returncode:
+            sys.exit(f"wrk failed with exit code {process.returncode}")
+        line = next(x for x in out.splitlines() if x.startswith("WRK "))
+        result = json.loads(line[4:])
+        result["ok"] = sum(n for code, n in result["statuses"].items() if code.startswith("2"))
+        result["per_second"] = result["ok"] / result["seconds"]
+        results.append(result)
+    return results
 
 
 def main() -> None:
@@ -165,19 +213,40 @@ def main() -> None:
         )  # fmt: skip
         stack.append(server)
         wait_for_port(port, server, "gunicorn")
+        if shutil.which("nginx"):
+            scratch = Path(tempfile.mkdtemp(prefix="tremor-nginx-"))
+            ports = {"gunicorn": port, "nginx": start_nginx(port, stack, scratch)}
+        else:
+            print("nginx is missing (apt-get install nginx): its rows are left out")
+            ports = {"gunicorn": port}
+        endpoints = [e for e in ENDPOINTS if e[5] in ports]
 
         address, answered = 0, 0
-        for i, endpoint in enumerate(ENDPOINTS):  # warm-up: connections, pools, caches
-            result = wrk(port, endpoint, 3, address)
+        for i, endpoint in enumerate(endpoints):  # warm-up: connections, pools, caches
+            result = wrk(ports[endpoint[5]], endpoint, 3, address)
             address += result["requests"] + 1000
             answered += result["ok"] if i == REPORT_ENDPOINT else 0
-        runs: list[list[dict]] = [[] for _ in ENDPOINTS]
+        runs: list[list[dict]] = [[] for _ in endpoints]
         for _ in range(args.rounds):
-            for i, endpoint in enumerate(ENDPOINTS):
-                result = wrk(port, endpoint, args.seconds, address)
+            for i, endpoint in enumerate(endpoints):
+                result = wrk(ports[endpoint[5]], endpoint, args.seconds, address)
                 address += result["requests"] + 1000
                 runs[i].append(result)
                 answered += result["ok"] if i == REPORT_ENDPOINT else 0
+        mixed: list[tuple[dict, dict]] = []
+        if "nginx" in ports:
+            # The outage morning: readers through nginx while reports arrive (sent to gunicorn
+            # as nginx would forward them, so each keeps its own address).
+            page = next(e for e in ENDPOINTS if e[5] == "nginx")
+            for _ in range(args.rounds):
+                write, read = wrk_together(
+                    [(port, ENDPOINTS[REPORT_ENDPOINT], address),
+                     (ports["nginx"], page, 0)],
+                    args.seconds,
+                )  # fmt: skip
+                address += write["requests"] + 1000
+                answered += write["ok"]
+                mixed.append((write, read))
         server.terminate()
         server.wait(timeout=30)
         stack.remove(server)
@@ -197,9 +266,9 @@ def main() -> None:
         f"{args.seconds:g} s"
     )
     bare = statistics.median(r["per_second"] for r in runs[0])
-    print("| endpoint | clients | 2xx/s | × bare | p50 ms | p99 ms | other answers |")
-    print("|---|---:|---:|---:|---:|---:|---|")
-    for endpoint, results in zip(ENDPOINTS, runs, strict=True):
+    print("| endpoint | served by | clients | 2xx/s | × bare | p50 ms | p99 ms | other answers |")
+    print("|---|---|---:|---:|---:|---:|---:|---|")
+    for endpoint, results in zip(endpoints, runs, strict=True):
         rate = statistics.median(r["per_second"] for r in results)
         p50 = statistics.median(r["p50_ms"] for r in results)
         p99s = sorted(r["p99_ms"] for r in results)
@@ -211,12 +280,24 @@ def main() -> None:
             if r["socket_errors"]:
                 other["socket errors"] = other.get("socket errors", 0) + r["socket_errors"]
         print(
-            f"| {endpoint[0]} | {endpoint[4]} | {rate:,.0f} | {rate / bare:.2f} | {p50:.1f} | "
+            f"| {endpoint[0]} | {endpoint[5]} | {endpoint[4]} | {rate:,.0f} | {rate / bare:.2f} | {p50:.1f} | "
             f"{p99s[0]:.1f}–{p99s[-1]:.1f} | {other or 'none'} |"
+        )
+    if mixed:
+        writes = statistics.median(w["per_second"] for w, _ in mixed)
+        reads = statistics.median(r["per_second"] for _, r in mixed)
+        p99s = sorted(r["p99_ms"] for _, r in mixed)
+        write_p99s = sorted(w["p99_ms"] for w, _ in mixed)
+        print(
+            f"together: {writes:,.0f} reports/s (16 clients, p99 {write_p99s[0]:.1f}–"
+            f"{write_p99s[-1]:.1f} ms) while the page is read {reads:,.0f}/s through nginx "
+            f"(64 clients, p99 {p99s[0]:.1f}–{p99s[-1]:.1f} ms): {reads / writes:,.0f} reads "
+            "per write"
         )
     # wrk stops each run by closing its connections: the requests then in flight (at most one
     # per client) are still stored, but their answers are never read.
-    in_flight = ENDPOINTS[REPORT_ENDPOINT][4] * (args.rounds + 1)
+    runs_of_reports = args.rounds * (2 if mixed else 1) + 1
+    in_flight = ENDPOINTS[REPORT_ENDPOINT][4] * runs_of_reports
     print(
         f"reports stored: {stored:,}; 2xx answers read by wrk (incl. warm-up): {answered:,}; "
         f"cut off in flight at the end of a run: at most {in_flight}"

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
+    "config.db_router.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -113,6 +114,15 @@ if env_bool("DATABASE_POOL", True):
         # (config.middleware) instead of stalling a thread.
         "timeout": float(env("DATABASE_POOL_TIMEOUT", "1")),
     }
+if env("DATABASE_REPLICA_URL"):
+    # A streaming replica for the public pages' reads (config.db_router); tests mirror it.
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **dj_database_url.parse(env("DATABASE_REPLICA_URL")),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES["replica"]["OPTIONS"] = DATABASES["default"].get("OPTIONS", {})
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (throttles; page cache) -------------------------------------------------------------
