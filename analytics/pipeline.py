@@ -7,6 +7,7 @@ replay loop and writes what came out.
 
 import dataclasses
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
@@ -34,6 +35,7 @@ from analytics.models import (
 )
 from analytics.regions import excess_by_country
 from analytics.timeutils import bucket_width, floor_bucket
+from config import metrics
 from reports.models import Service
 
 logger = logging.getLogger(__name__)
@@ -62,6 +64,7 @@ def refresh_analytics(now: datetime) -> tuple[RefreshResult, DetectionResult]:
     The recount reaches back REFRESH_LOOKBACK_MINUTES, and further when the detector has
     buckets left to judge (the worker was down, or this is the first pass): it must not judge
     buckets never counted."""
+    started = time.perf_counter()
     width = bucket_width()
     since = now - timedelta(minutes=settings.TREMOR["REFRESH_LOOKBACK_MINUTES"])
     pending = ServiceStatus.objects.filter(service__is_active=True).aggregate(
@@ -75,6 +78,7 @@ def refresh_analytics(now: datetime) -> tuple[RefreshResult, DetectionResult]:
         detected = detect_incidents(now)
     # Committed: pages and answers cached from now on are keyed by this run.
     page_cache.note_analytics_run(now)
+    metrics.note_analytics_pass(now.timestamp(), time.perf_counter() - started)
     return refreshed, detected
 
 

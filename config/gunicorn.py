@@ -4,6 +4,10 @@ The access log leaves out the client address (gunicorn's default format starts w
 stores no IP address, in its tables or in its logs.
 """
 
+import os
+import shutil
+import tempfile
+
 bind = "0.0.0.0:8000"
 workers = 4
 # Threads: a report waits on the database and the cache, not the CPU.
@@ -12,3 +16,30 @@ threads = 8
 accesslog = "-"
 # Time, request line, status, bytes, duration, referrer, user agent: no %(h)s, no X-Forwarded-For.
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+if os.environ.get("LOG_FORMAT") == "json":
+    # The same lines, each wrapped in a JSON object like the application's.
+    from config.log_format import json_logging
+
+    logconfig_dict = json_logging(os.environ.get("LOG_LEVEL", "INFO"))
+
+# /metrics sums the counters of every worker process (prometheus_client's multiprocess mode):
+# each process writes its values to files here, one directory per server (this file is read by
+# the master), emptied when it starts and removed when it stops.
+metrics_dir = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"tremor-metrics-{os.getpid()}")
+)
+
+
+def on_starting(server) -> None:
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    os.makedirs(metrics_dir, exist_ok=True)
+
+
+def child_exit(server, worker) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server) -> None:
+    shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 
+from config.metrics import count_refusal
+
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
 
@@ -42,6 +44,8 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         log.warning("database unavailable for %s %s: %s", request.method, request.path, exception)
+        if request.method == "POST" and "/report" in request.path:
+            count_refusal("database_unavailable")
         message = "The database is unavailable; nothing was stored. Try again shortly."
         if request.path.startswith("/api/"):
             response = HttpResponse(

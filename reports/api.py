@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.metrics import count_refusal
 from reports.catalog import ServiceEntry, service_entry
 from reports.geo import country_names
 from reports.models import ProblemType
@@ -21,6 +22,7 @@ class ReportCreateAPI(APIView):
     def check_throttles(self, request: Request) -> None:
         wait = check_reporter_throttle(request)
         if wait is not None:
+            count_refusal("throttled")
             self.throttled(request, wait)
 
     class InputSerializer(serializers.Serializer):
@@ -123,4 +125,6 @@ class ReportCreateAPI(APIView):
             exc = exceptions.ValidationError(
                 {"non_field_errors": [f"{exc.detail} Send the report as application/json."]}
             )
+        if isinstance(exc, exceptions.ValidationError | exceptions.ParseError):
+            count_refusal("invalid")
         return super().handle_exception(exc)

@@ -8,6 +8,7 @@ from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 
+from config.metrics import count_report
 from reports.geo import country_for_address
 from reports.group_commit import GroupCommit
 from reports.identity import request_identity
@@ -155,6 +156,7 @@ def store_reports(batch: list[Pending]) -> list[Submission]:
             seconds_to_submit=p.seconds_to_submit,
         )
         report._state.adding = False
+        count_report(counted, reason)
         submissions.append(Submission(report=report, counted=counted))
     return submissions
 

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from config.metrics import count_refusal
 from reports import pow
 from reports.forms import ReportForm, form_stamp
 from reports.models import Service
@@ -53,6 +54,7 @@ def submit_report_form(request: HttpRequest, slug: str) -> HttpResponse:
     back["Location"] += "#report"
     wait = check_reporter_throttle(request)
     if wait is not None:
+        count_refusal("throttled")
         messages.error(
             request,
             f"Too many reports from your connection; please try again in {math.ceil(wait)} seconds.",
@@ -64,10 +66,12 @@ def submit_report_form(request: HttpRequest, slug: str) -> HttpResponse:
             request.POST.get("pow_challenge", ""), request.POST.get("pow_counter", "")
         )
         if problem:
+            count_refusal("proof_of_work")
             messages.error(request, problem)
             return back
     form = ReportForm(request.POST, service=service)
     if not form.is_valid():
+        count_refusal("invalid")
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
