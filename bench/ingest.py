@@ -251,6 +251,12 @@ def main() -> None:
         server.wait(timeout=30)
         stack.remove(server)
         stored = count_rows(env, "reports_report") - before
+        size = manage(
+            env, "shell", "-c",
+            "from django.db import connection; c = connection.cursor(); c.execute("
+            "\"SELECT pg_total_relation_size('reports_report') / count(*) FROM reports_report\"); "
+            "print(c.fetchone()[0])",
+        ).strip().splitlines()[-1]  # fmt: skip
     finally:
         for process in reversed(stack):
             process.terminate()
@@ -302,6 +308,7 @@ def main() -> None:
         f"reports stored: {stored:,}; 2xx answers read by wrk (incl. warm-up): {answered:,}; "
         f"cut off in flight at the end of a run: at most {in_flight}"
     )
+    print(f"reports_report holds {int(size):,} bytes per report with its indexes")
     if not answered <= stored <= answered + in_flight:
         sys.exit("MISMATCH: a report answered 2xx is missing, or more were stored than sent")
     print("every report answered 2xx is stored: OK")
