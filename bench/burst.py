@@ -14,8 +14,6 @@ burst, and the time from the end of the burst until every counted report is in a
 
 import argparse
 import json
-import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -31,9 +29,10 @@ from bench.ingest import (  # noqa: E402
     count_rows,
     free_port,
     manage,
+    production_env,
     redis_url,
     start_nginx,
-    wait_for_port,  # noqa: E402
+    wait_for_port,
 )
 
 BURST_DB = "tremor_burst"
@@ -82,19 +81,7 @@ def main() -> None:
 
         redis.Redis.from_url(cache_url).flushdb()
         fresh_database(BURST_DB)
-        env = {
-            **os.environ,
-            "DATABASE_NAME": BURST_DB,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "TREMOR_ENV": "production",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "CACHE_URL": cache_url,
-            "CELERY_BROKER_URL": cache_url,
-            "TRUSTED_PROXY_COUNT": "1",
-            "LOG_LEVEL": "INFO",
-        }
-        for name in ("REPORT_THROTTLE_RATE", "NETWORK_THROTTLE_RATE"):
-            env.pop(name, None)
+        env = production_env(BURST_DB, cache_url, CELERY_BROKER_URL=cache_url, LOG_LEVEL="INFO")
         manage(env, "simulate", "--backfill-days", "1", "--no-outage")
         daily = int(query(env, "from reports.models import Report; print(Report.objects.count())"))
         average = daily / 86400

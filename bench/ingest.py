@@ -98,6 +98,25 @@ def redis_url(stack: list[subprocess.Popen]) -> str:
     return f"redis://127.0.0.1:{port}/0"
 
 
+def production_env(database: str, cache_url: str, **extra: str) -> dict:
+    """Compose's production settings for the benchmarks' processes: a random SECRET_KEY, Redis,
+    the default throttles (whatever this shell sets), one trusted proxy."""
+    env = {
+        **os.environ,
+        "DATABASE_NAME": database,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "TREMOR_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "CACHE_URL": cache_url,
+        "TRUSTED_PROXY_COUNT": "1",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+    for name in ("REPORT_THROTTLE_RATE", "NETWORK_THROTTLE_RATE"):
+        env.pop(name, None)
+    return env
+
+
 def manage(env: dict, *args: str) -> str:
     out = subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -182,18 +201,7 @@ def main() -> None:
 
         redis.Redis.from_url(cache_url).flushdb()
         fresh_database(BENCH_DB)
-        env = {
-            **os.environ,
-            "DATABASE_NAME": BENCH_DB,
-            "DJANGO_SETTINGS_MODULE": "bench.bare_settings",
-            "TREMOR_ENV": "production",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "CACHE_URL": cache_url,
-            "TRUSTED_PROXY_COUNT": "1",
-            "LOG_LEVEL": "WARNING",
-        }
-        for name in ("REPORT_THROTTLE_RATE", "NETWORK_THROTTLE_RATE"):
-            env.pop(name, None)  # the defaults, as production runs them
+        env = production_env(BENCH_DB, cache_url, DJANGO_SETTINGS_MODULE="bench.bare_settings")
         manage(
             env, "shell", "-c",
             "from django.db import connection; connection.cursor().execute("
