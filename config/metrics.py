@@ -13,6 +13,7 @@ import time
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from kombu.exceptions import ChannelError
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -112,7 +113,10 @@ def _queue_depth() -> int | None:
     try:
         with app.connection_for_read() as connection:
             connection.ensure_connection(max_retries=1, timeout=1)
-            return connection.default_channel.queue_declare(queue, passive=True).message_count
+            try:
+                return connection.default_channel.queue_declare(queue, passive=True).message_count
+            except ChannelError:
+                return 0  # a queue no one has declared yet holds nothing (Redis says 404)
     except Exception as error:
         log.warning("broker unavailable for the metrics: %s", error)
         return None
