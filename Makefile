@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install browser run demo test lint format bench bench-burst bench-detection bench-detection-speed screenshots clean
+.PHONY: install browser run demo test lint format bench bench-burst drill bench-detection bench-detection-speed screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ bench: install
 bench-burst: install
 	@$(MAKE) --no-print-directory browser APT_TOOLS="wrk nginx"
 	$(PY) bench/burst.py
+
+drill: install
+	@$(MAKE) --no-print-directory browser APT_TOOLS="redis-server"
+	$(PY) bench/drill.py
 
 bench-detection: install
 	$(PY) bench/detection.py

@@ -78,3 +78,28 @@ def test_probes_are_not_redirected_to_https(client, db, settings):
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/healthz").status_code == 200
     assert client.get("/services/").status_code == 301
+
+
+def test_after_a_failure_reports_get_the_503_at_once_for_two_seconds(client, outlook, monkeypatch):
+    import time
+
+    from config.middleware import DatabaseUnavailableMiddleware
+
+    calls = []
+
+    def down(*args, **kwargs):
+        calls.append(1)
+        refuse()
+
+    monkeypatch.setattr(reports.api, "submit_pending", down)
+    post = {"content_type": "application/json", "REMOTE_ADDR": "198.51.100.8"}
+    statuses = [
+        client.post("/api/v1/services/outlook/reports", {"problem": "login"}, **post).status_code
+        for _ in range(5)
+    ]
+    assert statuses == [503] * 5 and len(calls) == 1  # four answered without trying
+    assert client.get("/services/outlook/").status_code == 200  # reads still try
+    time.sleep(DatabaseUnavailableMiddleware.BREAKER_SECONDS + 0.1)
+    monkeypatch.undo()  # the database is back
+    response = client.post("/api/v1/services/outlook/reports", {"problem": "login"}, **post)
+    assert response.status_code == 201
