@@ -21,6 +21,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.text import compress_string
 
 from analytics.models import ServiceStatus
+from config.db_router import primary_reads
 
 log = logging.getLogger(__name__)
 Value = TypeVar("Value")
@@ -97,7 +98,7 @@ def cached_response(
     The answer is public (no cookie, no token, nothing about the visitor), which is what lets a
     browser, a reverse proxy or a CDN keep it for PUBLIC_MAX_AGE and revalidate by its ETag.
     """
-    compressed, etag = cached(key, lambda: _encoded(build()), KEEP_SECONDS)
+    compressed, etag = cached(key, lambda: _encoded(_from_primary(build)), KEEP_SECONDS)
     if re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")):
         # GZipMiddleware leaves an answer that already has a Content-Encoding alone.
         response = HttpResponse(compressed, content_type=content_type)
@@ -110,6 +111,11 @@ def cached_response(
     patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
     # A client or proxy that holds this answer gets a 304 (Django's If-None-Match rules).
     return get_conditional_response(request, etag=etag, response=response)
+
+
+def _from_primary(build: Callable[[], bytes]) -> bytes:
+    with primary_reads():
+        return build()
 
 
 def _encoded(body: bytes) -> tuple[bytes, str]:

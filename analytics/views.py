@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -161,7 +162,8 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         comments_page = min(max(int(request.GET.get("comments", 1)), 1), MAX_COMMENT_PAGES)
     except ValueError:
         comments_page = 1
-    if CookieStorage.cookie_name in request.COOKIES:
+    # A messages cookie that does not decode (forged, to skip the cache) is ignored.
+    if CookieStorage.cookie_name in request.COOKIES and len(messages.get_messages(request)):
         # Just after a report: the confirmation is on the page, so it is rendered for this
         # visitor alone (with the form's token in it), and kept by nobody.
         context = _service_context(slug, comments_page) | form_state(request)

@@ -140,6 +140,8 @@ def start_nginx(upstream: int, stack: list[subprocess.Popen], scratch: Path) -> 
     site = site.replace("${TREMOR_UPSTREAM}", f"127.0.0.1:{upstream}")
     site = site.replace("${NGINX_PORT}", f"127.0.0.1:{port}")
     site = site.replace("/var/cache/nginx/tremor", str(scratch / "cache"))
+    # TLS would end in front of nginx in production; here the connection is plain HTTP.
+    site = site.replace("X-Forwarded-Proto $scheme;", "X-Forwarded-Proto https;")
     (scratch / "tremor.conf").write_text(site)
     temp = " ".join(
         f"{kind}_temp_path {scratch / kind};" for kind in ("client_body", "proxy", "fastcgi")

@@ -22,7 +22,9 @@ def _die_with_the_worker(sender, **kwargs) -> None:
     outright (SIGKILL, the OOM killer), it would live on as an orphan, and the restarted worker
     would start a second one: every tick published twice. Ask the kernel to end it with its
     parent, and end it now if the parent is already gone."""
-    parent = os.getppid()
+    from billiard.process import current_process
+
+    parent = current_process()._parent_pid  # the worker that forked this process
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
@@ -30,5 +32,5 @@ def _die_with_the_worker(sender, **kwargs) -> None:
     except (OSError, AttributeError) as error:  # not Linux: run compose's separate beat instead
         log.warning("the embedded scheduler cannot follow its worker: %s", error)
         return
-    if os.getppid() != parent or parent == 1:
+    if os.getppid() != parent:  # it died before the kernel was asked
         os._exit(0)

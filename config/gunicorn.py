@@ -25,13 +25,19 @@ if os.environ.get("LOG_FORMAT") == "json":
 # /metrics sums the counters of every worker process (prometheus_client's multiprocess mode):
 # each process writes its values to files here, one directory per server (this file is read by
 # the master), emptied when it starts and removed when it stops.
+_own_metrics_dir = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
 metrics_dir = os.environ.setdefault(
     "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"tremor-metrics-{os.getpid()}")
 )
 
 
 def on_starting(server) -> None:
-    shutil.rmtree(metrics_dir, ignore_errors=True)
+    if _own_metrics_dir:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+    else:  # yours: only the metric files go (prometheus_client's advice: empty it at start)
+        for name in os.listdir(metrics_dir) if os.path.isdir(metrics_dir) else ():
+            if name.endswith(".db"):
+                os.unlink(os.path.join(metrics_dir, name))
     os.makedirs(metrics_dir, exist_ok=True)
 
 
@@ -42,4 +48,5 @@ def child_exit(server, worker) -> None:
 
 
 def on_exit(server) -> None:
-    shutil.rmtree(metrics_dir, ignore_errors=True)
+    if _own_metrics_dir:
+        shutil.rmtree(metrics_dir, ignore_errors=True)

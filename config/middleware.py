@@ -56,7 +56,8 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         log.warning("database unavailable for %s %s: %s", request.method, request.path, exception)
-        self.down_until = time.monotonic() + self.BREAKER_SECONDS
+        if request.method == "POST":  # a write failed: the primary (a read may be the replica)
+            self.down_until = time.monotonic() + self.BREAKER_SECONDS
         return self.unavailable(request)
 
     def unavailable(self, request) -> HttpResponse:

@@ -104,15 +104,28 @@ def submit_report_form(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _confirm_page(request: HttpRequest, service: Service) -> HttpResponse:
     problem_types = list(service.category.problem_types.all())
-    chosen = request.POST.get("problem", "")
+    # The choice and the comment are kept only for a form of our own: a form on another site
+    # must not hand a visitor a report (or a spam comment) of its making to confirm.
+    ours = _from_our_site(request)
+    chosen = request.POST.get("problem", "") if ours else ""
     context = {
         "service": service,
         # The choice comes first, so one more press of the first button sends the same report.
         "problem_types": sorted(problem_types, key=lambda p: p.slug != chosen),
-        "comment": request.POST.get("comment", "")[:1000],
+        "comment": request.POST.get("comment", "")[:1000] if ours else "",
         "pow_enabled": pow.enabled(),
         **form_state(request),
     }
     response = render(request, "reports/confirm.html", context)
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+def _from_our_site(request: HttpRequest) -> bool:
+    """Whether the browser says the form was on this site (Sec-Fetch-Site, else Origin); a
+    browser that sends neither is taken at its word."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    return origin is None or origin == f"{request.scheme}://{request.get_host()}"

@@ -329,6 +329,27 @@ def test_a_form_sent_without_its_token_is_confirmed_on_a_page_of_its_own(outlook
     assert Report.objects.get().problem.slug == "sending"
 
 
+def test_a_form_from_another_site_is_confirmed_without_its_choice_or_comment(outlook):
+    from django.test import Client
+
+    visitor = Client(enforce_csrf_checks=True)
+    response = visitor.post(
+        "/services/outlook/report",
+        {"problem": "sending", "comment": "buy cheap pills"},
+        HTTP_SEC_FETCH_SITE="cross-site",
+    )
+    body = response.content.decode()
+    assert "Nothing has been sent yet" in body and "buy cheap pills" not in body
+    assert body.split('name="problem" value="')[1].startswith("login")  # the usual order
+    assert not Report.objects.exists()
+
+
+def test_a_forged_messages_cookie_does_not_skip_the_cache(client, outlook):
+    client.cookies["messages"] = "forged"
+    response = client.get("/services/outlook/")
+    assert "public" in response["Cache-Control"]
+
+
 def test_the_cached_page_is_served_without_a_render_and_revalidates(
     client, outlook, now, django_assert_max_num_queries
 ):

@@ -13,11 +13,14 @@
     if (field) field.value = value;
   }
 
-  var loaded = fetch(form.getAttribute("data-state"), {
+  // At most 5 s: after that the form is sent as it is, and the server asks to confirm.
+  var timeout = new Promise(function (resolve) { setTimeout(resolve, 5000, null); });
+  var request = fetch(form.getAttribute("data-state"), {
     credentials: "same-origin",
     headers: { Accept: "application/json" },
-  })
-    .then(function (r) { return r.ok ? r.json() : null; })
+  });
+  var loaded = Promise.race([request, timeout])
+    .then(function (r) { return r && r.ok ? r.json() : null; })
     .then(function (state) {
       if (!state) return;
       set("csrfmiddlewaretoken", state.csrf_token);
@@ -32,10 +35,13 @@
     .then(function () { ready = true; });
 
   // Registered before proof-of-work.js's listener, so the work starts on a filled-in form.
+  var waiting = false;  // one press waits; more presses meanwhile add nothing
   form.addEventListener("submit", function (event) {
     if (ready) return;
     event.preventDefault();
     event.stopImmediatePropagation();
+    if (waiting) return;
+    waiting = true;
     var submitter = event.submitter;
     loaded.then(function () { form.requestSubmit(submitter); });
   });
