@@ -106,11 +106,8 @@ _script = None
 def _refusals_redis(cache: RedisCache, plan: list[tuple[Window, str, str, float]]) -> list[bool]:
     """One EVALSHA (EVAL once after Redis restarts) for every window of a request."""
     global _script
-    # One client per cache object (Django's is per thread): building a redis.Redis for every
-    # request cost as much as the script.
-    client = getattr(cache, "_throttle_client", None)
-    if client is None:
-        client = cache._throttle_client = cache._cache.get_client(None, write=True)
+    # The cache backend keeps its clients (config/cache.py), so this builds nothing.
+    client = cache._cache.get_client(None, write=True)
     if _script is None:
         _script = client.register_script(_SCRIPT)
     keys, args = [], []

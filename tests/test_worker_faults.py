@@ -14,32 +14,31 @@ from config.celery import app
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def state_and_parent(pid: int) -> tuple[str, int] | None:
+    """A process's state letter and parent id from /proc, or None when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return fields[0], int(fields[1])
+
+
 def descendants(pid: int) -> set[int]:
-    """Every live process below `pid` (from /proc: parent ids, zombies left out)."""
+    """Every live process below `pid` (zombies left out)."""
     parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z":
-            parents[int(stat.parent.name)] = int(fields[1])
-    found, frontier = set(), {pid}
+    for proc in Path("/proc").glob("[0-9]*"):
+        found = state_and_parent(int(proc.name))
+        if found is not None and found[0] != "Z":
+            parents[int(proc.name)] = found[1]
+    below, frontier = set(), {pid}
     while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
+        frontier = {child for child, parent in parents.items() if parent in frontier} - below
+        below |= frontier
+    return below
 
 
 def alive(pids: set[int]) -> set[int]:
-    live = set()
-    for pid in pids:
-        try:
-            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
-                live.add(pid)
-        except OSError:
-            pass
-    return live
+    return {pid for pid in pids if (state_and_parent(pid) or ("Z",))[0] != "Z"}
 
 
 def test_the_embedded_scheduler_ends_when_its_worker_is_killed_outright(transactional_db, tmp_path):
