@@ -310,4 +310,8 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-analytics": {"task": "analytics.tasks.refresh_analytics", "schedule": 60.0},
     "rebuild-baselines": {"task": "analytics.tasks.rebuild_baselines", "schedule": 3600.0},
     "prune-reports": {"task": "reports.tasks.prune_reports", "schedule": 86400.0},
+    "create-report-partitions": {
+        "task": "reports.tasks.create_report_partitions",
+        "schedule": 3600.0,
+    },
 }

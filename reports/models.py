@@ -119,7 +119,11 @@ class ReportQuerySet(models.QuerySet):
 
 
 class Report(models.Model):
-    """One press of "I have a problem". Append-only; only counted rows reach the buckets."""
+    """One press of "I have a problem". Append-only; only counted rows reach the buckets.
+
+    The table is partitioned by day in PostgreSQL (reports.partitions; migration 0009): its
+    primary key there is (id, created_at), and an index added later cannot be built
+    concurrently on the parent."""
 
     class NotCountedReason(models.TextChoices):
         COUNTED = "", "counted"
@@ -200,7 +204,12 @@ class Comment(models.Model):
         HIDDEN = "hidden", "hidden"
         SPAM = "spam", "spam"
 
-    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="comment")
+    # No foreign key in the database: reports are partitioned by day, and a key into them would
+    # have to carry created_at. Django still deletes a report's comment with it; dropping a
+    # day's partition deletes them in reports.partitions.
+    report = models.OneToOneField(
+        Report, on_delete=models.CASCADE, related_name="comment", db_constraint=False
+    )
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="comments")
     created_at = models.DateTimeField()
     body = models.TextField(max_length=1000)

@@ -1,30 +1,38 @@
 """Raw reports are kept for a limited time; their counts (buckets), baselines and incidents stay.
 
-Deleting a report deletes its comment with it. Buckets are never touched here, and re-binning a
-window older than the retention period is refused (`refresh_analytics --since`), since it would
-recount nothing and empty the history.
+Reports are partitioned by day, so retention works in whole UTC days: a day's partition is
+dropped once the whole day is older than the retention period (a report is kept between
+REPORT_RETENTION_DAYS and one day more). Rows of that age left in the default partition are
+deleted in batches. Deleting a report deletes its comment with it. Buckets are never touched
+here, and re-binning a window older than the retention period is refused (`refresh_analytics
+--since`), since it would recount nothing and empty the history.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 
 from reports.models import Report
+from reports.partitions import day_start, drop_partitions_before
 
-BATCH = 10_000  # rows per DELETE, so the table is never locked for long
+BATCH = 10_000  # rows per DELETE, so the default partition is never locked for long
 
 
-def retention_cutoff(now: datetime) -> datetime | None:
-    """Reports created before this are due for deletion (None: retention is switched off)."""
-    days = settings.TREMOR["REPORT_RETENTION_DAYS"]
-    return now - timedelta(days=days) if days > 0 else None
+def retention_cutoff(now: datetime, days: int | None = None) -> datetime | None:
+    """Reports created before this (a UTC midnight) are due for deletion; `days` overrides
+    REPORT_RETENTION_DAYS (None: retention is switched off)."""
+    days = settings.TREMOR["REPORT_RETENTION_DAYS"] if days is None else days
+    if days <= 0:
+        return None
+    return day_start((now - timedelta(days=days)).astimezone(UTC).date())
 
 
 def prune_reports(cutoff: datetime) -> int:
-    """Delete reports (and their comments) created before `cutoff`; returns how many."""
-    deleted = 0
-    while True:
+    """Delete reports (and their comments) created before `cutoff`, a UTC midnight from
+    `retention_cutoff`; returns how many."""
+    deleted = drop_partitions_before(cutoff.astimezone(UTC).date())
+    while True:  # what is left of that age sits in the default partition
         with transaction.atomic():
             ids = list(
                 Report.objects.filter(created_at__lt=cutoff)

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from reports.partitions import ensure_upcoming_partitions
 from reports.retention import prune_reports as prune
 from reports.retention import retention_cutoff
 
@@ -11,6 +12,13 @@ from reports.retention import retention_cutoff
 def prune_reports() -> int:
     cutoff = retention_cutoff(timezone.now())
     return prune(cutoff) if cutoff else 0
+
+
+@shared_task(soft_time_limit=300, time_limit=330, ignore_result=True)
+def create_report_partitions() -> list[str]:
+    """Keep the next days' partitions of the reports table made (hourly: cheap when none is
+    missing, and one failed run, say on a lock timeout, is made up within the hour)."""
+    return ensure_upcoming_partitions(timezone.now().date())
 
 
 @shared_task(soft_time_limit=600, time_limit=660, ignore_result=True)

@@ -1,7 +1,5 @@
 """Delete raw reports older than the retention period (REPORT_RETENTION_DAYS, default 90)."""
 
-from datetime import timedelta
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -21,15 +19,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, days: int | None, dry_run: bool, **options) -> None:
         now = timezone.now()
-        if days is not None:
-            if days < 1:
-                raise CommandError("--days must be at least 1")
-            cutoff = now - timedelta(days=days)
-        else:
-            cutoff = retention_cutoff(now)
-            if cutoff is None:
-                self.stdout.write("retention is off (REPORT_RETENTION_DAYS=0): nothing deleted")
-                return
+        if days is not None and days < 1:
+            raise CommandError("--days must be at least 1")
+        cutoff = retention_cutoff(now, days)
+        if cutoff is None:
+            self.stdout.write("retention is off (REPORT_RETENTION_DAYS=0): nothing deleted")
+            return
         if dry_run:
             count = Report.objects.filter(created_at__lt=cutoff).count()
             self.stdout.write(f"{count} reports created before {cutoff:%Y-%m-%d %H:%M} UTC")
