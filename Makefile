@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install browser run demo test lint format bench bench-burst drill bench-detection bench-detection-speed screenshots clean
+.PHONY: install browser run demo test lint format bench bench-burst drill bench-detection bench-detection-speed bench-scale screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,9 @@ bench-detection: install
 
 bench-detection-speed: install
 	$(PY) bench/detection_speed.py
+
+bench-scale: install
+	$(PY) bench/scale.py
 
 screenshots: install browser
 	$(PY) docs/make_screenshots.py

@@ -1,11 +1,16 @@
 """Fault drill: the whole product loses one part at a time while reports keep coming.
 
-A stack of its own in a scratch directory: the embedded PostgreSQL, a redis-server (cache and
-broker), gunicorn (config/gunicorn.py) and the Celery worker with its scheduler, with
-production settings and one trusted proxy. A sender posts reports at --rate a second, each
-from a new address. Phase by phase, one part is taken away and brought back:
+A stack of its own in a scratch directory: the embedded PostgreSQL, two redis-servers (the
+cache, the broker), gunicorn (config/gunicorn.py) and the Celery worker with its scheduler,
+with production settings and one trusted proxy. A sender posts reports at --rate a second,
+each from a new address. Phase by phase, one part is taken away and brought back:
 
-    steady · Redis down · PostgreSQL stopped · the worker SIGKILLed · recovered
+    steady · cache down · broker down · PostgreSQL stopped · the worker SIGKILLed and kept
+    down past the per-minute job's look-back · recovered
+
+The look-back is set to one minute here (REFRESH_LOOKBACK_MINUTES, 10 by default) so that the
+worker's absence outlasts it within the drill: the job that runs when the worker is back must
+bin everything since its last run, not only its look-back.
 
 For each phase it prints what the senders got (2xx, 503, other answers, socket errors, p99).
 At the end it waits for the per-minute job and checks that nothing was lost or counted twice:
@@ -29,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+LOOKBACK_MINUTES = 1
 
 from bench.ingest import free_port, manage, production_env, wait_for_port  # noqa: E402
 
@@ -105,11 +111,18 @@ def main() -> None:
         sys.exit("the drill needs redis-server (apt-get install redis-server)")
 
     scratch = Path(tempfile.mkdtemp(prefix="tremor-drill-"))
-    redis_port, web_port = free_port(), free_port()
-    redis_command = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
-                     "--save", "", "--appendonly", "no"]  # fmt: skip
-    redis_url = f"redis://127.0.0.1:{redis_port}"
-    env = production_env("tremor", f"{redis_url}/1", CELERY_BROKER_URL=f"{redis_url}/0")
+    cache_port, broker_port, web_port = free_port(), free_port(), free_port()
+
+    def redis_command(port: int) -> list[str]:
+        return ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no"]  # fmt: skip
+
+    env = production_env(
+        "tremor",
+        f"redis://127.0.0.1:{cache_port}/1",
+        CELERY_BROKER_URL=f"redis://127.0.0.1:{broker_port}/0",
+        REFRESH_LOOKBACK_MINUTES=str(LOOKBACK_MINUTES),
+    )
     for name in ("DATABASE_URL", "DATABASE_NAME"):
         env.pop(name, None)  # the embedded PostgreSQL, in the scratch directory
     env["TREMOR_VAR_DIR"] = str(scratch)
@@ -123,8 +136,9 @@ def main() -> None:
                       "--loglevel", "INFO"]  # fmt: skip
     sender = None
     try:
-        processes["redis"] = start(redis_command, env, log)
-        wait_for_port(redis_port, processes["redis"], "redis-server")
+        for name, port in (("cache", cache_port), ("broker", broker_port)):
+            processes[name] = start(redis_command(port), env, log)
+            wait_for_port(port, processes[name], "redis-server")
         manage(env, "migrate", "--noinput", "-v", "0")
         manage(env, "load_catalog")
         processes["web"] = start(
@@ -140,11 +154,12 @@ def main() -> None:
         time.sleep(args.phase_seconds)
         events = []
 
-        sender.phase = "Redis down"
-        processes.pop("redis").kill()
-        time.sleep(args.phase_seconds)
-        processes["redis"] = start(redis_command, env, log)
-        events.append("Redis killed, then started again (empty: no persistence)")
+        for name, port in (("cache", cache_port), ("broker", broker_port)):
+            sender.phase = f"{name} down"
+            processes.pop(name).kill()
+            time.sleep(args.phase_seconds)
+            processes[name] = start(redis_command(port), env, log)
+            events.append(f"the {name}'s Redis killed, then started again (empty)")
 
         sender.phase = "PostgreSQL stopped"
         subprocess.run([sys.executable, "-c", stop_db], cwd=ROOT, env=env, check=True)
@@ -152,11 +167,14 @@ def main() -> None:
         manage(env, "shell", "-c", "print('the database is back')")  # starts it again
         events.append("PostgreSQL stopped (fast shutdown), then started again")
 
-        sender.phase = "worker SIGKILLed"
+        sender.phase = "worker SIGKILLed, down past the look-back"
         processes.pop("worker").send_signal(signal.SIGKILL)
-        time.sleep(args.phase_seconds)
+        time.sleep(max(args.phase_seconds, LOOKBACK_MINUTES * 60 + 40))
         processes["worker"] = start(worker_command, env, log)
-        events.append("the worker SIGKILLed mid-run, then started again")
+        events.append(
+            f"the worker SIGKILLed, kept down {LOOKBACK_MINUTES * 60 + 40:.0f} s (its look-back "
+            f"is {LOOKBACK_MINUTES} min), then started again"
+        )
 
         sender.phase = "recovered"
         time.sleep(args.phase_seconds)
