@@ -100,3 +100,27 @@ def test_too_few_reports_are_never_called_a_flood():
     assert flood_reason(19, 19, 19, 19, 19, limits) == ""
     assert "one network" in flood_reason(20, 10, 0, 0, 0, limits)
     assert flood_reason(20, 9, 9, 20, 15, limits) == ""  # 75 % fast: under 80 %
+
+
+def test_the_shares_are_measured_on_the_crowd_that_decided_not_on_all_that_came_after(
+    outlook, monkeypatch
+):
+    from analytics import concentration
+
+    baseline(outlook)
+    pipeline.refresh_analytics(NOON - timedelta(minutes=1))
+    for i in range(60):
+        make_report(outlook, at=NOON + timedelta(minutes=1), key=f"{i:032x}")
+    Report.objects.update(network_key="n" * 32)  # the deciding crowd: one /24
+    pipeline.refresh_analytics(NOON + timedelta(minutes=2))
+    incident = Incident.objects.get()
+    # Then many people from many networks: read in full they would hide the flood.
+    make_reports(outlook, 200, at=NOON + timedelta(minutes=4), prefix="later")
+    for i, report in enumerate(Report.objects.filter(network_key="")):
+        report.network_key = f"{i:032x}"
+        report.save()
+    later = NOON + timedelta(minutes=5)
+    monkeypatch.setattr(concentration, "SAMPLE", 60)
+    assert "one network" in concentration.concentration_reasons([incident], later)[incident.pk]
+    monkeypatch.setattr(concentration, "SAMPLE", 10_000)
+    assert incident.pk not in concentration.concentration_reasons([incident], later)
