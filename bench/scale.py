@@ -103,12 +103,8 @@ def populate(now: datetime, rows: int) -> tuple[float, int]:
     ]
     rng = np.random.default_rng(11)
     weights = rng.lognormal(0.0, 1.6, size=len(services))
-    outage = [
-        (s.pk, problems)
-        for s in Service.objects.filter(group__slug=OUTAGE_GROUP).order_by("pk")
-        for pk, problems in services
-        if pk == s.pk
-    ]
+    in_group = set(Service.objects.filter(group__slug=OUTAGE_GROUP).values_list("pk", flat=True))
+    outage = [(pk, problems) for pk, problems in services if pk in in_group]
     today = now.date()
     first = today - timedelta(days=DAYS)
     background = rows * (1 - BURST_SHARE)
@@ -151,13 +147,10 @@ def populate(now: datetime, rows: int) -> tuple[float, int]:
 
 
 def _one_minute(cursor, at: datetime, outage_rate: int, background_rate: int) -> None:
-    """A minute of reports after `at`: the outage's tail and the ordinary traffic."""
-    from reports.partitions import partition_name
-
-    table = partition_name(at.date()) if (at + timedelta(minutes=1)).date() == at.date() else None
-    table = table or "reports_report"
+    """A minute of reports after `at`: the outage's tail and the ordinary traffic, inserted
+    through the parent table as the web inserts them."""
     for pick, n in (("bench_outage_pick", outage_rate), ("bench_pick", background_rate)):
-        sql = ROW_SQL.format(table=table, bend="g.u", picks=PICKS, pick=pick)
+        sql = ROW_SQL.format(table="reports_report", bend="g.u", picks=PICKS, pick=pick)
         cursor.execute(sql, {"start": at, "span": 60.0, "n": n})
 
 
@@ -203,10 +196,8 @@ def main() -> None:
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     seconds, tail = populate(now, args.rows)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*), pg_total_relation_size('reports_report_default') FROM reports_report"
-        )
-        total, _ = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM reports_report")
+        (total,) = cursor.fetchone()
         cursor.execute(
             "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits "
             "WHERE inhparent = 'reports_report'::regclass"

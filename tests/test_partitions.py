@@ -1,11 +1,11 @@
 """Reports live in one partition per UTC day; retention drops whole days."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 
 from django.db import connection
 from django.utils import timezone
 
-from analytics.binning import _recount_sql, bucket_width, refresh_buckets
+from analytics.binning import EPOCH, _recount_sql, bucket_width, refresh_buckets
 from analytics.models import ServiceBucket
 from reports.models import Comment, Report
 from reports.partitions import (
@@ -107,7 +107,7 @@ def test_the_per_minute_recount_reads_only_the_partitions_of_its_window(outlook)
         "since": now - timedelta(minutes=30),
         "until": now,
         "width": width,
-        "origin": datetime(2000, 1, 1, tzinfo=UTC),
+        "origin": EPOCH,
     }
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + _recount_sql("analytics_servicebucket", ""), params)
