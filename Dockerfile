@@ -12,6 +12,7 @@ COPY pyproject.toml README.md ./
 COPY config ./config
 COPY reports ./reports
 COPY analytics ./analytics
+COPY console ./console
 RUN pip install --no-cache-dir .
 COPY . .
 # Settings need a database URL to import; nothing connects while collecting static files.

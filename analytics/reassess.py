@@ -1,15 +1,23 @@
-"""After a quarantine: would the detector still open this incident on the reports that count?"""
+"""After a quarantine or its release: recount the window, refit the baseline, and hold (or give
+back) the incidents the detector would no longer open on the reports that count now.
 
-from datetime import timedelta
+The console decides which reports count; this module redoes what detection built on them.
+"""
+
+from datetime import datetime, timedelta
 
 import numpy as np
+from django.utils import timezone
 
+from analytics.binning import refresh_buckets
 from analytics.detector import DEFAULTS, Status, Tracker
 from analytics.detector.baselines import slot_of_week
 from analytics.detector.replay import judge_series, replay
 from analytics.detector.windows import NOISE_PRIOR
 from analytics.models import Baseline, DetectorTuning, Incident, ServiceBucket
+from analytics.pipeline import rebuild_baselines
 from analytics.timeutils import bucket_width, floor_bucket
+from reports.models import Quarantine
 
 # The replay starts this long before reports began rising (the windows need their run-up) and
 # looks for an opening until this long after the detector first decided: a slow onset that took
@@ -44,7 +52,20 @@ def still_opens(incident: Incident) -> bool:
     )
 
 
-def withdraw_unsupported(service_id: int, start, end, quarantine) -> int:
+def recount_after_quarantine(quarantine: Quarantine, *, releasing: bool) -> None:
+    """Recount the quarantine's window from the reports that count now, refit its service's
+    baseline, then withdraw the incidents that no longer open (or, on release, restore them)."""
+    refresh_buckets(quarantine.start, quarantine.end)
+    rebuild_baselines(timezone.now(), services=[quarantine.service_id])
+    if releasing:
+        restore_withdrawn(quarantine)
+    else:
+        withdraw_unsupported(quarantine.service_id, quarantine.start, quarantine.end, quarantine)
+
+
+def withdraw_unsupported(
+    service_id: int, start: datetime, end: datetime, quarantine: Quarantine
+) -> int:
     """Hold the service's incidents whose evidence lies in [start, end) (reports began rising
     before its end, the decision came after its start) that the detector would no longer open;
     returns how many."""
@@ -69,7 +90,8 @@ def withdraw_unsupported(service_id: int, start, end, quarantine) -> int:
     return withdrawn
 
 
-def restore_withdrawn(quarantine) -> int:
+def restore_withdrawn(quarantine: Quarantine) -> int:
+    """Give back the incidents this quarantine withdrew, with the review they had before."""
     restored = 0
     for incident in Incident.objects.filter(withdrawn_by=quarantine):
         incident.review, incident.review_reason = (

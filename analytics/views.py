@@ -39,8 +39,7 @@ from analytics.timeutils import bucket_width
 from analytics.worldmap import VIEW_BOX, report_map, top_countries
 from reports import pow
 from reports.geo import country_name, country_names
-from reports.models import Category, Comment, Service, ServiceGroup
-from reports.quarantine import removed_as_abuse
+from reports.models import Category, Comment, Quarantine, Service, ServiceGroup
 from reports.views import form_state
 
 
@@ -215,7 +214,7 @@ def _service_context(slug: str, comments_page: int) -> dict:
             )
     problem_types = list(service.category.problem_types.all())
     by_country = country_counts(service, start, now)
-    removed = removed_as_abuse(service.pk, start, now)
+    removed = Quarantine.objects.removed_as_abuse(service.pk, start, now)
     updates = list(
         OfficialUpdate.objects.filter(service=service, posted_at__gte=now - timedelta(days=7))[:5]
     )

@@ -43,7 +43,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "config.admin_site.TremorAdminConfig",  # django.contrib.admin with a rate-limited login
+    "console.admin_site.TremorAdminConfig",  # django.contrib.admin with a rate-limited login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "reports",
     "analytics",
+    "console",
 ]
 
 MIDDLEWARE = [

@@ -250,13 +250,30 @@ class BlockedPattern(models.Model):
     def __str__(self) -> str:
         return self.pattern
 
-    def clean(self) -> None:
-        from reports.moderation import compile_pattern
+    def compiled(self) -> re.Pattern:
+        """The rule as a case-insensitive regular expression: a regex as written, a word or
+        phrase matched whole (not inside a longer word). Raises re.error on a bad regex."""
+        if self.kind == self.Kind.REGEX:
+            return re.compile(self.pattern, re.I)
+        return re.compile(r"(?<!\w)" + re.escape(self.pattern.strip()) + r"(?!\w)", re.I)
 
+    def clean(self) -> None:
         try:
-            compile_pattern(self.pattern, self.kind)
+            self.compiled()
         except re.error as exc:
             raise ValidationError({"pattern": f"not a valid regular expression: {exc}"}) from exc
+
+
+class QuarantineQuerySet(models.QuerySet):
+    def removed_as_abuse(self, service_id: int, start: datetime, end: datetime) -> int:
+        """How many of a service's reports sent in [start, end) are set aside as abuse now, as
+        the quarantines counted them (pages read this, never a scan of the reports)."""
+        return (
+            self.filter(
+                service_id=service_id, released_at__isnull=True, start__lt=end, end__gt=start
+            ).aggregate(total=models.Sum("reports_count"))["total"]
+            or 0
+        )
 
 
 class Quarantine(models.Model):
@@ -287,6 +304,8 @@ class Quarantine(models.Model):
         related_name="+",
         editable=False,
     )
+
+    objects = QuarantineQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -19,11 +19,3 @@ def create_report_partitions() -> list[str]:
     """Keep the next days' partitions of the reports table made (hourly: cheap when none is
     missing, and one failed run, say on a lock timeout, is made up within the hour)."""
     return ensure_upcoming_partitions(timezone.now().date())
-
-
-@shared_task(soft_time_limit=600, time_limit=660, ignore_result=True)
-def recount_after_quarantine(quarantine_id: int, releasing: bool) -> None:
-    from reports.models import Quarantine
-    from reports.quarantine import recount_window
-
-    recount_window(Quarantine.objects.get(pk=quarantine_id), releasing)

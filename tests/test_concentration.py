@@ -5,8 +5,8 @@ from django.contrib.auth.models import Group, User
 from analytics import pipeline
 from analytics.detector import Level
 from analytics.models import Baseline, Incident, ServiceStatus
+from console.roles import MODERATORS
 from reports.models import Report
-from reports.roles import MODERATORS
 from tests.conftest import NOON, make_report, make_reports
 
 

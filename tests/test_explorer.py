@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from reports.explorer import find_bursts
+from console.explorer import find_bursts
+from console.roles import MODERATORS
 from reports.models import Report
-from reports.roles import MODERATORS
 
 
 def post_from(client, address, agent="Firefox/128.0", n=1):

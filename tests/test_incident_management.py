@@ -13,8 +13,8 @@ from analytics.models import (
     OfficialUpdate,
     ServiceStatus,
 )
+from console.roles import MODERATORS
 from reports.models import AuditEntry
-from reports.roles import MODERATORS
 from tests.conftest import NOON, make_incident, make_reports
 
 

@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from analytics.binning import refresh_buckets
 from analytics.models import CountryBucket, Incident, ServiceBucket
-from reports.merge import MergeError, merge_services
+from console.merge import MergeError, merge_services
+from console.roles import ADMINISTRATORS
 from reports.models import Category, Report, Service
-from reports.roles import ADMINISTRATORS
 from tests.conftest import make_incident, make_reports
 
 

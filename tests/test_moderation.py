@@ -5,8 +5,8 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from console.roles import MODERATORS
 from reports.models import BlockedPattern, Comment
-from reports.roles import MODERATORS
 from tests.conftest import make_report
 
 

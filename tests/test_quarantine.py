@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from analytics.binning import refresh_buckets
 from analytics.models import CountryBucket, ProblemBucket, ServiceBucket
+from console.quarantine import apply_quarantine, release_quarantine
+from console.roles import MODERATORS
 from reports.models import AuditEntry, Quarantine, Report
-from reports.quarantine import apply_quarantine, release_quarantine
-from reports.roles import MODERATORS
 from tests.conftest import make_report, make_reports
 
 
@@ -68,7 +68,7 @@ def test_the_service_page_says_how_many_reports_were_removed(client, outlook, fl
     )  # fmt: skip
     apply_quarantine(quarantine, None, recount=True)
     body = client.get("/services/outlook/").content.decode()
-    assert "40 reports in the last 24 hours were removed as abuse" in body
+    assert "40 reports sent around this time were removed as abuse" in body
 
 
 def test_a_quarantine_needs_an_identity_and_a_sane_window(outlook):
@@ -143,7 +143,7 @@ def test_an_incident_opened_by_a_flood_is_withdrawn_by_its_quarantine_and_back_o
 
 
 def test_the_celery_task_recounts_a_quarantine_window(outlook, flood):
-    from reports.tasks import recount_after_quarantine
+    from console.tasks import recount_after_quarantine
 
     quarantine = Quarantine(
         service=outlook, start=flood - timedelta(hours=1), end=flood, network_key="n" * 32,

@@ -2,8 +2,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 
+from console.roles import ADMINISTRATORS, MODERATORS
 from reports.models import Service
-from reports.roles import ADMINISTRATORS, MODERATORS
 
 
 def staff(name: str, group: str) -> User:

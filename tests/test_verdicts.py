@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from analytics.models import DetectorTuning, Incident
 from analytics.verdicts import verdicts_per_service
+from console.roles import ADMINISTRATORS, MODERATORS
 from reports.models import Service
-from reports.roles import ADMINISTRATORS, MODERATORS
 from tests.conftest import make_incident
 from tests.test_roles import staff
 

@@ -1,3 +1,6 @@
+"""Incidents and what the detector keeps, in the console: review and verdicts, statuses,
+buckets, baselines, per-service tuning, official updates and maintenance windows."""
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +19,7 @@ from analytics.models import (
     ServiceStatus,
 )
 from analytics.verdicts import VERDICT_WINDOW, service_verdict_report, verdicts_per_service
-from reports.audit import audited_update
+from console.audit import audited_update
 from reports.models import Service
 
 

@@ -1,6 +1,9 @@
+"""What the crowd sent, in the console: reports (with the bursts explorer), the comment
+moderation queue, blocked patterns, quarantines and the audit log."""
+
 from datetime import timedelta
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, When
 from django.template.response import TemplateResponse
@@ -8,97 +11,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from reports.audit import audited_update
-from reports.explorer import find_bursts
-from reports.merge import MergeError, merge_services
-from reports.models import (
-    AuditEntry,
-    BlockedPattern,
-    Category,
-    Comment,
-    ProblemType,
-    Quarantine,
-    Report,
-    Service,
-    ServiceGroup,
-)
-from reports.quarantine import apply_quarantine, release_quarantine
-
-
-class ProblemTypeInline(admin.TabularInline):
-    model = ProblemType
-    extra = 0
-
-
-@admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-    inlines = [ProblemTypeInline]
-
-
-@admin.register(ServiceGroup)
-class ServiceGroupAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "service_count"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-
-    @admin.display(description="services")
-    def service_count(self, group: ServiceGroup) -> int:
-        return group.services.count()
-
-
-@admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "group", "category", "is_active"]
-    list_filter = ["is_active", "category", "group"]
-    list_select_related = ["group", "category"]
-    search_fields = ["name", "slug", "aliases"]
-    prepopulated_fields = {"slug": ["name"]}
-    actions = ["deactivate", "activate", "merge_into"]
-
-    @admin.action(description="Deactivate the selected services", permissions=["change"])
-    def deactivate(self, request, queryset) -> None:
-        count = audited_update(request.user, queryset, "deactivate services", is_active=False)
-        self.message_user(request, f"{count} services deactivated (their history is kept).")
-
-    @admin.action(description="Activate the selected services", permissions=["change"])
-    def activate(self, request, queryset) -> None:
-        count = audited_update(request.user, queryset, "activate services", is_active=True)
-        self.message_user(request, f"{count} services activated.")
-
-    @admin.action(description="Merge the selected duplicate into another service…",
-                  permissions=["change"])  # fmt: skip
-    def merge_into(self, request, queryset):
-        if queryset.count() != 1:
-            self.message_user(request, "Select exactly one duplicate to merge.", messages.ERROR)
-            return None
-        source = queryset.get()
-        targets = Service.objects.active().filter(category=source.category).exclude(pk=source.pk)
-        if target_id := request.POST.get("target"):
-            target = targets.filter(pk=target_id).first()
-            if target is None:
-                self.message_user(request, "Choose a target in the same category.", messages.ERROR)
-                return None
-            try:
-                moved = merge_services(source, target, request.user)
-            except MergeError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-                return None
-            self.message_user(
-                request, f"{source} merged into {target}: {moved['reports']} reports moved."
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Merge {source} into another service",
-            "source": source,
-            "targets": targets,
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/reports/service/merge.html", context)
+from console.audit import audited_update
+from console.explorer import find_bursts
+from console.quarantine import apply_quarantine, release_quarantine
+from reports.models import AuditEntry, BlockedPattern, Comment, Quarantine, Report
 
 
 @admin.register(Report)

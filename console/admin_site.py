@@ -47,4 +47,4 @@ class TremorAdminSite(admin.AdminSite):
 
 
 class TremorAdminConfig(AdminConfig):
-    default_site = "config.admin_site.TremorAdminSite"
+    default_site = "console.admin_site.TremorAdminSite"

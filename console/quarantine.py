@@ -1,19 +1,22 @@
 """Setting reports aside as abuse, and giving them back, with an audit trail.
 
-Both steps change only which reports count; the buckets of the affected window are then
-recounted from the reports (analytics.binning) and the service's baseline refitted, by a Celery
-task (`reports.tasks.recount_after_quarantine`) or directly with `recount=True`.
+Both steps change only which reports count; analytics then recounts the affected window, refits
+the service's baseline and withdraws (or restores) the incidents those reports opened
+(`analytics.reassess.recount_after_quarantine`), in a Celery task queued on commit
+(`console.tasks.recount_after_quarantine`) or at once with `recount=True`.
 """
 
-from datetime import datetime
-
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from analytics import reassess
+from console.tasks import recount_after_quarantine
 from reports.models import AuditEntry, Quarantine, Report
 
 
-def _matching(quarantine: Quarantine):
+def _matching(quarantine: Quarantine) -> QuerySet[Report]:
     reports = Report.objects.counted().filter(
         service=quarantine.service,
         created_at__gte=quarantine.start,
@@ -26,7 +29,9 @@ def _matching(quarantine: Quarantine):
     return reports
 
 
-def apply_quarantine(quarantine: Quarantine, user, *, recount: bool = False) -> int:
+def apply_quarantine(
+    quarantine: Quarantine, user: AbstractBaseUser, *, recount: bool = False
+) -> int:
     """Save the quarantine and stop its matching counted reports from counting."""
     with transaction.atomic():
         quarantine.created_by = user
@@ -50,7 +55,9 @@ def apply_quarantine(quarantine: Quarantine, user, *, recount: bool = False) -> 
     return count
 
 
-def release_quarantine(quarantine: Quarantine, user, *, recount: bool = False) -> int:
+def release_quarantine(
+    quarantine: Quarantine, user: AbstractBaseUser, *, recount: bool = False
+) -> int:
     """Count the quarantine's reports again, exactly those, and mark it released."""
     if quarantine.released_at is not None:
         return 0
@@ -73,33 +80,6 @@ def release_quarantine(quarantine: Quarantine, user, *, recount: bool = False) -
 
 def _after(quarantine: Quarantine, recount: bool, releasing: bool) -> None:
     if recount:
-        recount_window(quarantine, releasing)
+        reassess.recount_after_quarantine(quarantine, releasing=releasing)
         return
-    from reports.tasks import recount_after_quarantine
-
     transaction.on_commit(lambda: recount_after_quarantine.delay(quarantine.pk, releasing))
-
-
-def recount_window(quarantine: Quarantine, releasing: bool) -> None:
-    """Recount the window's buckets from the reports that count now, refit the baseline, then
-    hold the incidents the detector would no longer open (or, on release, give them back)."""
-    from analytics import pipeline
-    from analytics.binning import refresh_buckets
-    from analytics.reassess import restore_withdrawn, withdraw_unsupported
-
-    refresh_buckets(quarantine.start, quarantine.end)
-    pipeline.rebuild_baselines(timezone.now(), services=[quarantine.service_id])
-    if releasing:
-        restore_withdrawn(quarantine)
-    else:
-        withdraw_unsupported(quarantine.service_id, quarantine.start, quarantine.end, quarantine)
-
-
-def removed_as_abuse(service_id: int, start: datetime, end: datetime) -> int:
-    """How many of a service's reports in [start, end) are quarantined (the public note)."""
-    return Report.objects.filter(
-        service_id=service_id,
-        created_at__gte=start,
-        created_at__lt=end,
-        not_counted_reason=Report.NotCountedReason.ABUSE,
-    ).count()
