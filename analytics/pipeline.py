@@ -19,21 +19,20 @@ from django.db.models import Min, Q
 
 from analytics import page_cache
 from analytics.binning import REFRESH_LOCK_ID, RefreshResult, refresh_buckets
-from analytics.concentration import concentration_reasons
 from analytics.detector import Event, IncidentState, Level, Status, Tracker
 from analytics.detector.baselines import BASELINE_DEFAULTS, fit_baselines, slot_of_week
-from analytics.detector.evidence import judge
+from analytics.detector.evidence import Verdicts, judge
 from analytics.detector.replay import judgements_from_verdicts, replay
-from analytics.detector.settings import DEFAULTS
+from analytics.detector.settings import DEFAULTS, DetectorSettings
 from analytics.detector.windows import LONGEST, NOISE_PRIOR, WINDOWS
-from analytics.models import (
-    DetectorTuning,
-    GroupIncident,
-    Incident,
-    MaintenanceWindow,
-    ServiceStatus,
+from analytics.incidents import (
+    hold_for_review,
+    level_since,
+    link_group_incidents,
+    public_level,
+    update_countries,
 )
-from analytics.regions import excess_by_country
+from analytics.models import DetectorTuning, Incident, ServiceStatus
 from analytics.timeutils import bucket_width, floor_bucket
 from config import metrics
 from reports.models import Service
@@ -376,11 +375,42 @@ class _Status:
     updated_at: datetime
 
 
+@dataclass
+class _Pass:
+    """What one detection pass reads, for all active services at once.
+
+    Row r of each matrix is service `services[r]`. The judged buckets are the closed buckets
+    not judged yet (after a pause, at most MAX_REPLAY_BUCKETS), then the filling one; a service
+    contributes its `per_service[r]` windows, flattened into `observed`, `expected`, `noise`
+    and `closed` and ending at `ends[r]`."""
+
+    now: datetime
+    current: datetime  # the filling bucket's start
+    services: np.ndarray
+    tunings: dict[int, DetectorSettings]
+    previous: dict[int, tuple[int, datetime | None, datetime | None]]  # level, since, until
+    incidents: dict[int, Incident]  # unresolved, or ended within the cool-down
+    judged: int  # buckets judged for the slowest service
+    counts: np.ndarray  # (S, columns) reports per bucket
+    whole: np.ndarray  # (S, columns) expected per whole bucket
+    per_service: np.ndarray
+    ends: np.ndarray
+    observed: np.ndarray
+    expected: np.ndarray
+    noise: np.ndarray
+    closed: np.ndarray
+
+    def rows(self, row: int) -> slice:
+        return slice(self.ends[row] - self.per_service[row], self.ends[row])
+
+
 def detect_incidents(now: datetime) -> DetectionResult:
     """Judge every active service's new closed buckets and its filling bucket.
 
     Updates ServiceStatus and opens, advances, re-opens or resolves incidents. Holds the refresh
-    lock, so two overlapping runs never feed the same bucket twice.
+    lock, so two overlapping runs never feed the same bucket twice. In order: load the windows,
+    judge them, advance the incidents through the state machine, apply the holds, decide each
+    service's public level once, persist.
 
     Each window is read from the counts and baselines themselves (a recount or a quarantine
     reaches the next decision), for all services at once: one dense (services × buckets)
@@ -388,180 +418,185 @@ def detect_incidents(now: datetime) -> DetectionResult:
     window that passes the opening bar go through the state machine; for the others nothing can
     happen but a new level, and that is computed for all of them together.
     """
+    with transaction.atomic():
+        _lock()
+        run = _load(now)
+        if run is None:
+            return DetectionResult(services=0, opened=0, resolved=0)
+        verdicts = _judge(run)
+        states, opened, resolved = _advance(run, verdicts)
+        held = hold_for_review(now)
+        _write_statuses(_decide_statuses(run, verdicts, states, held))
+        update_countries(now)
+        link_group_incidents(now)
+    if opened or resolved:
+        logger.info("detection at %s: %d incidents opened, %d resolved", now, opened, resolved)
+    return DetectionResult(services=len(run.services), opened=opened, resolved=resolved)
+
+
+def _load(now: datetime) -> _Pass | None:
+    """Read the counts, baselines, statuses, tunings and live incidents the pass judges."""
     width = bucket_width()
     current = floor_bucket(now, width)
     partial = min(max((now - current) / width, DEFAULTS.min_partial_fraction), 1.0)
-    opened = resolved = 0
-    with transaction.atomic():
-        _lock()
-        services = np.array(
-            Service.objects.active().order_by("pk").values_list("pk", flat=True), dtype=np.int64
-        )
-        if not len(services):
-            return DetectionResult(services=0, opened=0, resolved=0)
-        row_of = {int(sid): row for row, sid in enumerate(services)}
-        tunings = {
-            t.service_id: t.settings_or_defaults()
-            for t in DetectorTuning.objects.all()
-            if t.service_id in row_of
-        }
-        cooldown = width * max(s.cooldown_buckets for s in [DEFAULTS, *tunings.values()])
-        previous = {
-            sid: (level, since, until)
-            for sid, level, since, until in ServiceStatus.objects.values_list(
-                "service_id", "level", "since", "evaluated_until"
-            )
-            if sid in row_of
-        }
-        # The closed buckets not judged yet (after a pause, at most MAX_REPLAY_BUCKETS), then
-        # the filling one. Column j of the matrix is bucket `first + j`; judged buckets need
-        # the LONGEST - 1 before them for their windows.
-        earliest = current - MAX_REPLAY_BUCKETS * width
-
-        def resume_at(sid: int) -> int:
-            """How many buckets after `earliest` the service's first bucket to judge begins."""
-            until = previous[sid][2] if sid in previous else None
-            start = min(max(until or current - width, earliest), current)
-            return int((start - earliest) / width)
-
-        resume = np.array([resume_at(sid) for sid in services.tolist()])
-        judged = MAX_REPLAY_BUCKETS + 1 - resume.min()  # buckets judged for the slowest service
-        first = current - (judged - 1 + LONGEST - 1) * width
-        columns = judged + LONGEST - 1
-        counts = _recent_counts(services, first, columns)
-        whole, noise = _recent_baselines(services, first, columns)
-
-        # Windows ending at each judged bucket: (S, judged, LONGEST), the filling bucket's
-        # scaled expectation only in the window that ends at it.
-        observed_windows = np.lib.stride_tricks.sliding_window_view(counts, LONGEST, axis=1)
-        expected_windows = np.lib.stride_tricks.sliding_window_view(whole, LONGEST, axis=1).copy()
-        expected_windows[:, -1, -1] *= partial  # against the elapsed part of the bucket
-        offsets = resume - resume.min()
-        take = np.arange(judged)[None, :] >= offsets[:, None]  # (S, judged)
-        closed_grid = np.broadcast_to(np.arange(judged) < judged - 1, take.shape)
-        observed_all = observed_windows[take]
-        expected_all = expected_windows[take]
-        closed_all = closed_grid[take]
-        per_service = take.sum(axis=1)
-        ends = np.cumsum(per_service)
-        noise_all = np.repeat(noise, per_service, axis=0)
-        verdicts = judge(observed_all, expected_all, noise_all, closed_all)
-        # Tuned services are judged again with their own settings (few: one call each).
-        for sid, tuned in tunings.items():
-            row = row_of[sid]
-            rows = slice(ends[row] - per_service[row], ends[row])
-            own = judge(
-                observed_all[rows], expected_all[rows], noise_all[rows], closed_all[rows], tuned
-            )
-            for name in verdicts.__dataclass_fields__:
-                getattr(verdicts, name)[rows] = getattr(own, name)
-
-        # The unresolved incident, or the last one if it ended within the cool-down.
-        incidents: dict[int, Incident] = {}
-        for incident in Incident.objects.filter(
-            ~Q(status="resolved") | Q(ended_at__gte=current - (judged - 1) * width - cooldown)
-        ).order_by("started_at"):
-            if incident.service_id in row_of:
-                incidents[incident.service_id] = incident
-        opening = np.zeros(len(services), dtype=bool)
-        np.logical_or.at(
-            opening, np.repeat(np.arange(len(services)), per_service), verdicts.window > 0
-        )
-
-        # The quiet majority: the higher level of its last two judged buckets, amber at most.
-        last = ends - 1
-        before = np.where(per_service > 1, ends - 2, last)
-        quiet_level = np.minimum(
-            np.maximum(verdicts.level[last], verdicts.level[before]), int(Level.POSSIBLE)
-        )
-        bucket_starts = [current - (judged - 1 - j) * width for j in range(judged)]
-        statuses = []
-        for row, sid in enumerate(services.tolist()):
-            level = int(quiet_level[row])
-            state = None
-            if sid in incidents or opening[row]:
-                rows = slice(ends[row] - per_service[row], ends[row])
-                js = range(judged - per_service[row], judged)
-                service_settings = tunings.get(sid, DEFAULTS)
-                judgements = judgements_from_verdicts(
-                    [bucket_starts[j] for j in js],
-                    observed_all[rows],
-                    expected_all[rows],
-                    _rows(verdicts, rows),
-                    closed_all[rows],
-                    [bucket_starts[j] + width if j < judged - 1 else now for j in js],
-                    service_settings.still_ratio,
-                    whole=whole[row, LONGEST - 1 :][list(js)].tolist(),
-                )
-                incident = incidents.get(sid)
-                tracker, steps = replay(
-                    Tracker(_to_state(incident)), judgements, width, service_settings
-                )
-                for _, step in steps:
-                    opened += Event.OPENED in step.events
-                    resolved += Event.RESOLVED in step.events
-                    if step.tracker.incident is not None:  # None: the cool-down has passed
-                        incident = _save_state(sid, incident, step.tracker.incident)
-                state = tracker.incident
-                if state is not None and state.status == Status.OPEN:
-                    level = int(Level.PROBLEMS)
-                elif state is not None and state.status == Status.RECOVERING:
-                    level = int(Level.POSSIBLE)
-            old_level, since, _ = previous.get(sid, (None, None, None))
-            if since is None or old_level != level:
-                active = level == Level.PROBLEMS and state is not None
-                since = state.detected_at if active else now
-            statuses.append(
-                _Status(
-                    service_id=sid,
-                    level=level,
-                    since=since,
-                    observed=int(counts[row, -1]),
-                    expected=float(whole[row, -1]),
-                    probability=float(verdicts.probability[last[row]]),
-                    evaluated_until=current,
-                    updated_at=now,
-                )
-            )
-        _hold_concentrated(now, statuses)
-        _write_statuses(statuses)
-        _update_countries(now)
-        _link_group_incidents(now)
-    if opened or resolved:
-        logger.info("detection at %s: %d incidents opened, %d resolved", now, opened, resolved)
-    return DetectionResult(services=len(services), opened=opened, resolved=resolved)
-
-
-def _hold_concentrated(now: datetime, statuses: list[_Status]) -> None:
-    """Hold the unresolved incidents whose reports look like a flood (analytics.concentration),
-    judged during their first hour, and keep the public status of held ones at "possible"."""
-    unresolved = {i.service_id: i for i in Incident.objects.unresolved().exclude(review="cleared")}
-    suppressing = {
-        (w.service_id, w.start, w.end)
-        for w in MaintenanceWindow.objects.filter(
-            suppress=True, service_id__in=unresolved, end__gt=now - timedelta(days=1)
-        )
+    services = np.array(
+        Service.objects.active().order_by("pk").values_list("pk", flat=True), dtype=np.int64
+    )
+    if not len(services):
+        return None
+    row_of = {int(sid): row for row, sid in enumerate(services)}
+    tunings = {
+        t.service_id: t.settings_or_defaults()
+        for t in DetectorTuning.objects.all()
+        if t.service_id in row_of
     }
-    young = [
-        i
-        for i in unresolved.values()
-        if i.review == "" and now - i.detected_at <= timedelta(hours=1)
-    ]
-    floods = concentration_reasons(young, now)
-    for incident in young:
-        in_maintenance = any(
-            sid == incident.service_id and start <= incident.detected_at < end
-            for sid, start, end in suppressing
+    previous = {
+        sid: (level, since, until)
+        for sid, level, since, until in ServiceStatus.objects.values_list(
+            "service_id", "level", "since", "evaluated_until"
         )
-        reason = "it opened during scheduled maintenance" if in_maintenance else ""
-        if reason := reason or floods.get(incident.pk, ""):
-            incident.review, incident.review_reason = Incident.Review.HELD, reason
-            incident.save(update_fields=["review", "review_reason"])
-            logger.warning("incident %s held for review: %s", incident.pk, reason)
-    for status in statuses:
-        incident = unresolved.get(status.service_id)
-        if incident is not None and incident.review == Incident.Review.HELD:
-            status.level = min(status.level, Level.POSSIBLE)
+        if sid in row_of
+    }
+    # Column j of the matrix is bucket `first + j`; judged buckets need the LONGEST - 1 before
+    # them for their windows.
+    earliest = current - MAX_REPLAY_BUCKETS * width
+
+    def resume_at(sid: int) -> int:
+        """How many buckets after `earliest` the service's first bucket to judge begins."""
+        until = previous[sid][2] if sid in previous else None
+        start = min(max(until or current - width, earliest), current)
+        return int((start - earliest) / width)
+
+    resume = np.array([resume_at(sid) for sid in services.tolist()])
+    judged = MAX_REPLAY_BUCKETS + 1 - resume.min()
+    first = current - (judged - 1 + LONGEST - 1) * width
+    columns = judged + LONGEST - 1
+    counts = _recent_counts(services, first, columns)
+    whole, noise = _recent_baselines(services, first, columns)
+
+    # Windows ending at each judged bucket: (S, judged, LONGEST), the filling bucket's scaled
+    # expectation only in the window that ends at it.
+    observed_windows = np.lib.stride_tricks.sliding_window_view(counts, LONGEST, axis=1)
+    expected_windows = np.lib.stride_tricks.sliding_window_view(whole, LONGEST, axis=1).copy()
+    expected_windows[:, -1, -1] *= partial  # against the elapsed part of the bucket
+    offsets = resume - resume.min()
+    take = np.arange(judged)[None, :] >= offsets[:, None]  # (S, judged)
+    closed_grid = np.broadcast_to(np.arange(judged) < judged - 1, take.shape)
+    per_service = take.sum(axis=1)
+
+    cooldown = width * max(s.cooldown_buckets for s in [DEFAULTS, *tunings.values()])
+    incidents: dict[int, Incident] = {}
+    for incident in Incident.objects.filter(
+        ~Q(status="resolved") | Q(ended_at__gte=current - (judged - 1) * width - cooldown)
+    ).order_by("started_at"):
+        if incident.service_id in row_of:
+            incidents[incident.service_id] = incident
+    return _Pass(
+        now=now,
+        current=current,
+        services=services,
+        tunings=tunings,
+        previous=previous,
+        incidents=incidents,
+        judged=int(judged),
+        counts=counts,
+        whole=whole,
+        per_service=per_service,
+        ends=np.cumsum(per_service),
+        observed=observed_windows[take],
+        expected=expected_windows[take],
+        noise=np.repeat(noise, per_service, axis=0),
+        closed=closed_grid[take],
+    )
+
+
+def _judge(run: _Pass) -> Verdicts:
+    """Every window's verdict in one vectorised call; tuned services again with their own
+    settings (few: one call each)."""
+    verdicts = judge(run.observed, run.expected, run.noise, run.closed)
+    row_of = {int(sid): row for row, sid in enumerate(run.services)}
+    for sid, tuned in run.tunings.items():
+        rows = run.rows(row_of[sid])
+        own = judge(
+            run.observed[rows], run.expected[rows], run.noise[rows], run.closed[rows], tuned
+        )
+        for name in verdicts.__dataclass_fields__:
+            getattr(verdicts, name)[rows] = getattr(own, name)
+    return verdicts
+
+
+def _advance(run: _Pass, verdicts: Verdicts) -> tuple[dict[int, IncidentState | None], int, int]:
+    """Replay the judged buckets through the state machine for each service with an incident
+    or a window over the opening bar, saving every state it passes through. Returns each
+    replayed service's incident state after the pass, and how many opened and resolved."""
+    width = bucket_width()
+    judged = run.judged
+    opening = np.zeros(len(run.services), dtype=bool)
+    np.logical_or.at(
+        opening, np.repeat(np.arange(len(run.services)), run.per_service), verdicts.window > 0
+    )
+    bucket_starts = [run.current - (judged - 1 - j) * width for j in range(judged)]
+    states: dict[int, IncidentState | None] = {}
+    opened = resolved = 0
+    for row, sid in enumerate(run.services.tolist()):
+        if sid not in run.incidents and not opening[row]:
+            continue
+        rows = run.rows(row)
+        js = range(judged - run.per_service[row], judged)
+        service_settings = run.tunings.get(sid, DEFAULTS)
+        judgements = judgements_from_verdicts(
+            [bucket_starts[j] for j in js],
+            run.observed[rows],
+            run.expected[rows],
+            _rows(verdicts, rows),
+            run.closed[rows],
+            [bucket_starts[j] + width if j < judged - 1 else run.now for j in js],
+            service_settings.still_ratio,
+            whole=run.whole[row, LONGEST - 1 :][list(js)].tolist(),
+        )
+        incident = run.incidents.get(sid)
+        tracker, steps = replay(Tracker(_to_state(incident)), judgements, width, service_settings)
+        for _, step in steps:
+            opened += Event.OPENED in step.events
+            resolved += Event.RESOLVED in step.events
+            if step.tracker.incident is not None:  # None: the cool-down has passed
+                incident = _save_state(sid, incident, step.tracker.incident)
+        states[sid] = tracker.incident
+    return states, opened, resolved
+
+
+def _decide_statuses(
+    run: _Pass,
+    verdicts: Verdicts,
+    states: dict[int, IncidentState | None],
+    held: set[int],
+) -> list[_Status]:
+    """Each service's status row: its public level (analytics.incidents.public_level, after the
+    holds) and when that level began."""
+    last = run.ends - 1
+    before = np.where(run.per_service > 1, run.ends - 2, last)
+    # Without an incident: the higher level of the last two judged buckets, amber at most.
+    quiet = np.minimum(
+        np.maximum(verdicts.level[last], verdicts.level[before]), int(Level.POSSIBLE)
+    )
+    statuses = []
+    for row, sid in enumerate(run.services.tolist()):
+        state = states.get(sid)
+        level = public_level(int(quiet[row]), state, held=sid in held)
+        previous = run.previous.get(sid)
+        statuses.append(
+            _Status(
+                service_id=sid,
+                level=level,
+                since=level_since(level, state, previous[:2] if previous else None, run.now),
+                observed=int(run.counts[row, -1]),
+                expected=float(run.whole[row, -1]),
+                probability=float(verdicts.probability[last[row]]),
+                evaluated_until=run.current,
+                updated_at=run.now,
+            )
+        )
+    return statuses
 
 
 def _rows(verdicts, rows: slice):
@@ -595,81 +630,3 @@ def _write_statuses(statuses: list[_Status]) -> None:
             f"ON CONFLICT (service_id) DO UPDATE SET {assignments}"
         )
         cursor.execute("DROP TABLE status_update")
-
-
-def _country_totals(incidents: list[Incident], since: str, until: str, end: datetime) -> dict:
-    """{incident id: {country: reports}} over each incident's own window, in one query.
-    `since` and `until` are SQL expressions of the incident `i` and the end `%(end)s`."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT i.id, c.country, sum(c.reports) FROM analytics_incident i "
-            "JOIN analytics_countrybucket c ON c.service_id = i.service_id "
-            f"AND c.start >= {since} AND c.start < {until} "
-            "WHERE i.id = ANY(%(ids)s) GROUP BY 1, 2",
-            {"ids": [i.pk for i in incidents], "end": end},
-        )
-        totals: dict[int, dict[str, int]] = {}
-        for incident_id, country, reports in cursor.fetchall():
-            totals.setdefault(incident_id, {})[country] = int(reports)
-    return totals
-
-
-def _update_countries(now: datetime) -> None:
-    """Name the countries behind each unresolved incident's excess (few rows: incidents only;
-    two queries for all of them)."""
-    width = bucket_width()
-    per_week = int(timedelta(weeks=1) / width)
-    end = floor_bucket(now, width) + width
-    incidents = list(Incident.objects.unresolved().select_related("service__baseline"))
-    if not incidents:
-        return
-    observed = _country_totals(incidents, "i.started_at", "%(end)s", end)
-    normal = _country_totals(incidents, "i.started_at - interval '7 days'", "i.started_at", end)
-    for incident in incidents:
-        before = normal.get(incident.pk, {})
-        normal_total = sum(before.values())
-        shares = {c: n / normal_total for c, n in before.items()} if normal_total else {}
-        baseline = getattr(incident.service, "baseline", None)
-        buckets = int((end - incident.started_at) / width)
-        first = slot_of_week(incident.started_at, width)
-        expected = (
-            sum(baseline.expected[(first + i) % per_week] for i in range(buckets))
-            if baseline
-            else 0.0
-        )
-        countries = [
-            dataclasses.asdict(c)
-            for c in excess_by_country(observed.get(incident.pk, {}), shares, expected)
-        ]
-        if countries != incident.countries:
-            incident.countries = countries
-            incident.save(update_fields=["countries"])
-
-
-def _link_group_incidents(now: datetime) -> None:
-    """Open a group incident when two or more services of a group are in incident together,
-    link their incidents to it, and close it when none of them is unresolved any more."""
-    unresolved = list(
-        Incident.objects.unresolved().filter(service__group__isnull=False).select_related("service")
-    )
-    by_group: dict[int, list[Incident]] = {}
-    for incident in unresolved:
-        by_group.setdefault(incident.service.group_id, []).append(incident)
-    open_groups = {g.group_id: g for g in GroupIncident.objects.filter(ended_at__isnull=True)}
-    for group_id, incidents in by_group.items():
-        group_incident = open_groups.get(group_id)
-        if group_incident is None and len(incidents) < 2:
-            continue
-        if group_incident is None:
-            group_incident = GroupIncident.objects.create(
-                group_id=group_id, started_at=min(i.started_at for i in incidents)
-            )
-        for incident in incidents:
-            if incident.group_incident_id != group_incident.pk:
-                incident.group_incident = group_incident
-                incident.save(update_fields=["group_incident"])
-    for group_id, group_incident in open_groups.items():
-        if group_id not in by_group:
-            last = group_incident.incidents.order_by("-ended_at").values_list("ended_at", flat=True)
-            group_incident.ended_at = last.first() or now
-            group_incident.save(update_fields=["ended_at"])

@@ -15,6 +15,7 @@ def fresh_database(name: str) -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
     code = (
         "import django, json; django.setup(); from django.conf import settings; "
+        "from config.embedded_db import start_embedded_database; start_embedded_database(); "
         "print(json.dumps(settings.DATABASES['default'], default=str))"
     )
     out = subprocess.run(

@@ -309,6 +309,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from config.embedded_db import start_embedded_database
+
+    start_embedded_database()
     # The data's present is an hour ahead of the clock: the rebuild (on the worker's clock) fits
     # the history before the outages, which begin 40 minutes before the timed passes.
     now = datetime.now(UTC) + timedelta(hours=1)

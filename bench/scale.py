@@ -184,6 +184,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from config.embedded_db import start_embedded_database
+
+    start_embedded_database()
     from django.conf import settings
     from django.db import connection
 

@@ -4,7 +4,7 @@ import os
 import signal
 
 from celery import Celery
-from celery.signals import beat_embedded_init
+from celery.signals import beat_embedded_init, beat_init, celeryd_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -14,6 +14,17 @@ app.autodiscover_tasks()
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+@celeryd_init.connect
+@beat_init.connect
+def _start_the_database(**kwargs) -> None:
+    """A worker or a standalone beat is an entry point: with no DATABASE_URL it starts (or
+    joins) the embedded server before any task connects. A web process that only queues tasks
+    started it through wsgi or manage.py already."""
+    from config.embedded_db import start_embedded_database
+
+    start_embedded_database()
 
 
 @beat_embedded_init.connect

@@ -3,6 +3,10 @@
 The server keeps its data in `var/pgdata` and listens only on a Unix socket inside it, so it never
 collides with a system PostgreSQL on port 5432. It is left running between processes (the web
 server, the Celery worker and `manage.py` calls all share it); `run_stack` stops it on Ctrl-C.
+
+Starting it is an explicit step of each entry point (`start_embedded_database()`), never a side
+effect of importing settings: a tool that only reads settings (mypy, collectstatic with a URL, a
+linter) starts nothing.
 """
 
 import contextlib
@@ -101,6 +105,20 @@ def embedded_database(pgdata: Path, name: str) -> dict:
         "HOST": host,
         "PORT": port,
     }
+
+
+def start_embedded_database() -> None:
+    """Start (or join) the embedded server when settings ask for it, and point the default
+    database at it. Idempotent; a no-op with DATABASE_URL set. Call before anything connects."""
+    from django.conf import settings
+
+    pgdata = getattr(settings, "EMBEDDED_PGDATA", None)
+    default = settings.DATABASES["default"]
+    if pgdata is None or default.get("PORT"):
+        return
+    found = embedded_database(Path(pgdata), "tremor")
+    # Only where the server is: NAME may name a test database (a test's Celery worker joins it).
+    default.update(HOST=found["HOST"], PORT=found["PORT"])
 
 
 def stop_embedded(pgdata: Path) -> None:

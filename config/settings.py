@@ -95,12 +95,24 @@ TEMPLATES = [
 ]
 
 # --- Database ------------------------------------------------------------------------------
-if env("DATABASE_URL"):
+# With no DATABASE_URL the database is the embedded server in var/pgdata. Importing settings does
+# not start it: each entry point (manage.py, wsgi, the Celery worker and beat, the tests) calls
+# config.embedded_db.start_embedded_database() first, which fills in HOST and PORT. Until then
+# HOST names a socket directory that does not exist, so a forgotten start fails loudly rather
+# than reaching some other PostgreSQL on the default socket.
+EMBEDDED_PGDATA = None if env("DATABASE_URL") else VAR_DIR / "pgdata"
+if EMBEDDED_PGDATA is None:
     DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"))}
 else:
-    from config.embedded_db import embedded_database
-
-    DATABASES = {"default": embedded_database(VAR_DIR / "pgdata", "tremor")}
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": "tremor",
+            "USER": "postgres",
+            "HOST": str(EMBEDDED_PGDATA / "embedded-postgres-not-started"),
+            "PORT": "",
+        }
+    }
 if env("DATABASE_NAME"):
     # Lets a helper process (the end-to-end test's Celery worker) join a test database.
     DATABASES["default"]["NAME"] = env("DATABASE_NAME")

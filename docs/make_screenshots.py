@@ -104,6 +104,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from config.embedded_db import start_embedded_database
+
+    start_embedded_database()
     from django.utils import timezone
 
     from analytics.models import Incident

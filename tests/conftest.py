@@ -140,6 +140,14 @@ def make_incident(
     )
 
 
+def pytest_configure(config):
+    # The test run is an entry point: with no DATABASE_URL it starts the embedded server before
+    # pytest-django creates the test database on it.
+    from config.embedded_db import start_embedded_database
+
+    start_embedded_database()
+
+
 def pytest_sessionfinish(session, exitstatus):
     # Leave no embedded PostgreSQL behind if this test run was the one that started it.
     from django.conf import settings
