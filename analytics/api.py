@@ -14,9 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from analytics.detector import Level
 from analytics.models import Incident
 from analytics.page_cache import analytics_stamp, cached_response
-from analytics.series import LEVEL_SLUGS, service_series, status_for
+from analytics.series import service_series, status_for
 from analytics.timeutils import bucket_width
 from reports.models import Service
 
@@ -37,7 +38,7 @@ class StatusSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(allow_null=True)
 
     def get_level(self, status) -> str:
-        return LEVEL_SLUGS[status.level]
+        return Level(status.level).slug
 
 
 class ServiceSerializer(serializers.Serializer):
@@ -93,7 +94,7 @@ class IncidentSerializer(serializers.Serializer):
     review_reason = serializers.CharField()
 
     def get_level(self, incident) -> str:
-        return LEVEL_SLUGS[incident.level]
+        return Level(incident.level).slug
 
 
 def _services():

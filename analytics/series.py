@@ -8,7 +8,6 @@ from django.db.models.functions import TruncHour
 
 from analytics.detector import Level
 from analytics.detector.baselines import slot_of_week
-from analytics.detector.levels import SLUGS
 from analytics.models import (
     Baseline,
     CountryBucket,
@@ -151,6 +150,3 @@ def status_for(service: Service) -> ServiceStatus:
         return service.status
     except ServiceStatus.DoesNotExist:
         return ServiceStatus(service=service, level=Level.OK)
-
-
-LEVEL_SLUGS = SLUGS  # one name per level, from the detector

@@ -26,7 +26,6 @@ from analytics.models import (
 )
 from analytics.page_cache import analytics_stamp, cached_response
 from analytics.series import (
-    LEVEL_SLUGS,
     SeriesPoint,
     country_counts,
     group_series,
@@ -47,8 +46,6 @@ from reports.views import form_state
 class ServiceRow:
     service: Service
     level: int
-    level_slug: str
-    level_label: str
     since: datetime | None
     sparkline: str  # SVG polyline points
     reports_24h: int
@@ -95,8 +92,6 @@ def service_rows(services: list[Service], now: datetime) -> list[ServiceRow]:
             ServiceRow(
                 service=service,
                 level=level,
-                level_slug=LEVEL_SLUGS[level],
-                level_label=Level(level).name,
                 since=status.since if level else None,
                 sparkline=sparkline_points(lines[service.pk]),
                 reports_24h=sum(lines[service.pk]),
@@ -228,7 +223,6 @@ def _service_context(slug: str, comments_page: int) -> dict:
     context = {
         "service": service,
         "status": status,
-        "level_slug": LEVEL_SLUGS[status.level],
         "chart": chart,
         "reports_24h": sum(p.reports for p in points),
         "simulated_24h": simulated,

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from django import template
 from django.utils.html import format_html
 
-from analytics.detector.levels import RATIO_CAP
+from analytics.detector.levels import RATIO_CAP, Level
 
 register = template.Library()
 
@@ -34,3 +34,20 @@ def times(value: float) -> str:
     if value >= RATIO_CAP:
         return f"over {RATIO_CAP:g}×"
     return f"{value:.1f}×"
+
+
+def _level(value: int | str | None) -> Level:
+    # A service not judged yet has no status row: the template hands over "", shown as OK.
+    return Level(int(value or 0))
+
+
+@register.filter
+def level_slug(value: int | str | None) -> str:
+    """A public level's CSS and API name ("ok", "possible", "problems"): Level.slug."""
+    return _level(value).slug
+
+
+@register.filter
+def level_label(value: int | str | None) -> str:
+    """A public level's words ("no problems", "possible problems", "problems"): Level.label."""
+    return _level(value).label
