@@ -1,26 +1,22 @@
-import hashlib
+"""Fixtures shared by every test folder; the helpers that build rows are in tests/factories.py."""
+
 import os
 import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 
-from analytics.models import Incident
 from analytics.page_cache import forget_analytics_stamp
+from console.roles import ADMINISTRATORS, MODERATORS
 from reports.catalog import forget_cached_catalog
-from reports.models import Report, Service
+from reports.models import Service
 from reports.moderation import forget_blocklist
-from reports.services import Reporter, submit_report
-
-NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
-ROOT = Path(__file__).resolve().parent.parent
+from tests.factories import ROOT, make_staff
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +49,20 @@ def teams(catalog) -> Service:
 
 
 @pytest.fixture
+def moderator(client, catalog):
+    """A test client signed in as a member of the moderators' role."""
+    client.force_login(make_staff("mo", MODERATORS))
+    return client
+
+
+@pytest.fixture
+def administrator(client, catalog):
+    """A test client signed in as a member of the administrators' role."""
+    client.force_login(make_staff("ad", ADMINISTRATORS))
+    return client
+
+
+@pytest.fixture
 def celery_worker(transactional_db, tmp_path):
     """A real worker process on the test database, listening on a queue of its own."""
     queue = f"tremor-test-{uuid.uuid4().hex[:8]}"
@@ -82,62 +92,6 @@ def celery_worker(transactional_db, tmp_path):
         except subprocess.TimeoutExpired:
             worker.kill()
         log.close()
-
-
-def make_report(
-    service: Service,
-    *,
-    at: datetime,
-    key: str = "k" * 32,
-    problem: str | None = None,
-    country: str = "US",
-    comment: str = "",
-) -> Report:
-    problem_type = (
-        service.category.problem_types.get(slug=problem)
-        if problem
-        else service.category.problem_types.first()
-    )
-    return submit_report(
-        service=service,
-        problem=problem_type,
-        reporter=Reporter(key=key, ua_family="Firefox", country=country),
-        comment=comment,
-        now=at,
-    ).report
-
-
-def make_reports(service: Service, count: int, *, at: datetime, prefix: str = "r", **kw) -> None:
-    """`count` reports from distinct reporters at `at`."""
-    for i in range(count):
-        make_report(service, at=at, key=hashlib.md5(f"{prefix}-{i}".encode()).hexdigest(), **kw)
-
-
-def make_incident(
-    service: Service,
-    *,
-    started_at: datetime,
-    reports: int,
-    expected: float,
-    peak_reports: int | None = None,
-    ended_at: datetime | None = None,
-    detected_at: datetime | None = None,
-) -> Incident:
-    """An incident opened on `reports` vs `expected` in one bucket (decided at its end unless
-    `detected_at` says otherwise), resolved when `ended_at` is given."""
-    return Incident.objects.create(
-        service=service,
-        status="resolved" if ended_at else "open",
-        started_at=started_at,
-        detected_at=detected_at or started_at + timedelta(minutes=5),
-        ended_at=ended_at,
-        last_active_at=ended_at or started_at,
-        opened_reports=reports,
-        opened_expected=expected,
-        peak_at=started_at,
-        peak_reports=peak_reports or reports,
-        peak_expected=expected,
-    )
 
 
 def pytest_configure(config):

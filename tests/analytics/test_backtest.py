@@ -11,7 +11,7 @@ from django.db import connection
 
 from analytics.backtest import read_series, run_backtest
 from analytics.models import DetectorTuning
-from tests.conftest import ROOT
+from tests.factories import ROOT
 
 
 def write_series(path, values, start="2026-01-05 00:00:00", freq="5min", fmt=None):

@@ -10,7 +10,7 @@ from reports.api import ReportCreateAPI
 from reports.group_commit import GroupCommit
 from reports.models import Comment, Report
 from reports.services import Reporter, pending_report, store_reports, submit_pending
-from tests.conftest import NOON
+from tests.factories import NOON
 
 
 def pending(service, key, *, at=NOON, **kw):

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.factories import ROOT
+
 FLOORS = ["config", "reports", "analytics", "console"]
 PURE_CORE = "analytics.detector"
 

@@ -7,7 +7,7 @@ from analytics import pipeline
 from analytics.binning import refresh_buckets
 from analytics.models import GroupIncident
 from reports.models import Comment, Report
-from tests.conftest import make_incident, make_report, make_reports
+from tests.factories import make_incident, make_report, make_reports
 
 
 @pytest.fixture

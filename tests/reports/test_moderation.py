@@ -1,21 +1,11 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from console.roles import MODERATORS
 from reports.models import BlockedPattern, Comment
-from tests.conftest import make_report
-
-
-@pytest.fixture
-def moderator(client, catalog):
-    user = User.objects.create_user("mo", password="a long enough password", is_staff=True)
-    user.groups.add(Group.objects.get(name=MODERATORS))
-    client.force_login(user)
-    return client
+from tests.factories import make_report
 
 
 def comment(service, body, key="a" * 32):

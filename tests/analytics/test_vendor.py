@@ -1,8 +1,9 @@
 import hashlib
 import json
-from pathlib import Path
 
-VENDOR = Path(__file__).resolve().parent.parent / "static" / "vendor"
+from tests.factories import ROOT
+
+VENDOR = ROOT / "static" / "vendor"
 
 # SHA-256 of the files as published in the npm packages pinned in static/vendor/package.json.
 CHECKSUMS = {
@@ -28,7 +29,7 @@ def test_every_vendored_package_is_pinned_in_package_json():
 
 
 def test_no_template_loads_anything_from_another_host():
-    templates = Path(__file__).resolve().parent.parent / "templates"
+    templates = ROOT / "templates"
     for path in templates.rglob("*.html"):
         text = path.read_text()
         assert "https://" not in text and "http://" not in text and "//cdn" not in text, path

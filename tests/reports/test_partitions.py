@@ -17,7 +17,7 @@ from reports.partitions import (
 )
 from reports.retention import prune_reports, retention_cutoff
 from reports.tasks import create_report_partitions
-from tests.conftest import make_report, make_reports
+from tests.factories import make_report, make_reports
 
 
 def _where(report: Report) -> str:

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from analytics import pipeline
 from reports.models import Report
+from tests.factories import ROOT
 
 ADDRESSES = [f"198.51.100.{i}" for i in range(1, 40)] + [f"2001:db8:7::{i:x}" for i in range(1, 20)]
 
@@ -53,11 +54,10 @@ def test_no_table_contains_an_address_after_reports_from_many(client, outlook, s
 
 
 def test_the_production_access_log_leaves_out_client_addresses():
-    from pathlib import Path
 
     from config import gunicorn
 
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     assert "%(h)s" not in gunicorn.access_log_format
     assert "forwarded" not in gunicorn.access_log_format.lower()
     for path in ("compose.yaml", "Dockerfile"):

@@ -6,7 +6,7 @@ from django.db import connection
 
 from analytics.binning import refresh_buckets
 from analytics.models import CountryBucket, ProblemBucket, ServiceBucket
-from tests.conftest import NOON, make_report, make_reports
+from tests.factories import NOON, make_report, make_reports
 
 
 def bucket_rows():

@@ -59,7 +59,7 @@ def test_with_log_format_json_every_line_is_a_json_object(tmp_path):
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.factories import ROOT
 
     env = {**os.environ, "LOG_FORMAT": "json"}
     code = "import logging; logging.getLogger('tremor.test').warning('queue %s is deep', 'x')"

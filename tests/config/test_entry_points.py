@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.factories import ROOT
 
 
 def run_python(code: str, var_dir: Path) -> subprocess.CompletedProcess:

@@ -1,15 +1,14 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from analytics.binning import refresh_buckets
 from analytics.models import CountryBucket, ProblemBucket, ServiceBucket
 from console.quarantine import apply_quarantine, release_quarantine
-from console.roles import MODERATORS
 from reports.models import AuditEntry, Quarantine, Report
-from tests.conftest import make_report, make_reports
+from tests.factories import make_report, make_reports
 
 
 def all_buckets() -> list:
@@ -85,10 +84,8 @@ def test_a_quarantine_needs_an_identity_and_a_sane_window(outlook):
         ).full_clean()
 
 
-def test_a_moderator_quarantines_and_releases_in_the_admin(client, outlook, flood):
-    user = User.objects.create_user("mo", password="a long enough password", is_staff=True)
-    user.groups.add(Group.objects.get(name=MODERATORS))
-    client.force_login(user)
+def test_a_moderator_quarantines_and_releases_in_the_admin(moderator, outlook, flood):
+    client = moderator
     start = (flood - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
     end = flood.strftime("%Y-%m-%d %H:%M:%S")
     response = client.post(
@@ -101,7 +98,7 @@ def test_a_moderator_quarantines_and_releases_in_the_admin(client, outlook, floo
     )  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:2000]
     quarantine = Quarantine.objects.get()
-    assert quarantine.reports_count == 40 and quarantine.created_by == user
+    assert quarantine.reports_count == 40 and quarantine.created_by.username == "mo"
     client.post(
         "/admin/reports/quarantine/", {"action": "release", "_selected_action": [quarantine.pk]}
     )
@@ -115,7 +112,7 @@ def test_an_incident_opened_by_a_flood_is_withdrawn_by_its_quarantine_and_back_o
 ):
     from analytics import pipeline
     from analytics.models import Baseline, Incident, ServiceStatus
-    from tests.conftest import NOON
+    from tests.factories import NOON
 
     Baseline.objects.create(service=outlook, expected=[3.0] * 2016, updated_at=NOON)
     pipeline.refresh_analytics(NOON - timedelta(minutes=1))

@@ -10,8 +10,7 @@ from pathlib import Path
 from django.db import connection
 
 from config.celery import app
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.factories import ROOT
 
 
 def state_and_parent(pid: int) -> tuple[str, int] | None:

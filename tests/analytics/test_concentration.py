@@ -1,13 +1,10 @@
 from datetime import timedelta
 
-from django.contrib.auth.models import Group, User
-
 from analytics import pipeline
 from analytics.detector import Level
 from analytics.models import Baseline, Incident, ServiceStatus
-from console.roles import MODERATORS
 from reports.models import Report
-from tests.conftest import NOON, make_report, make_reports
+from tests.factories import NOON, make_report, make_reports
 
 
 def baseline(service, expected=3.0):
@@ -41,7 +38,7 @@ def test_a_crowd_from_many_networks_is_a_public_incident(outlook):
     assert ServiceStatus.objects.get(service=outlook).level == Level.PROBLEMS
 
 
-def test_scripted_reports_are_held_and_a_moderator_can_clear_them(client, outlook):
+def test_scripted_reports_are_held_and_a_moderator_can_clear_them(moderator, outlook):
     baseline(outlook)
     pipeline.refresh_analytics(NOON - timedelta(minutes=1))
     make_reports(outlook, 60, at=NOON + timedelta(minutes=1))
@@ -49,10 +46,7 @@ def test_scripted_reports_are_held_and_a_moderator_can_clear_them(client, outloo
     pipeline.refresh_analytics(NOON + timedelta(minutes=2))
     incident = Incident.objects.get()
     assert incident.review == "held" and "scripts" in incident.review_reason
-    user = User.objects.create_user("mo", password="a long enough password", is_staff=True)
-    user.groups.add(Group.objects.get(name=MODERATORS))
-    client.force_login(user)
-    client.post(
+    moderator.post(
         "/admin/analytics/incident/", {"action": "clear_review", "_selected_action": [incident.pk]}
     )
     assert Incident.objects.get().review == "cleared"

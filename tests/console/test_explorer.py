@@ -1,11 +1,8 @@
 from datetime import timedelta
 
-import pytest
-from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from console.explorer import find_bursts
-from console.roles import MODERATORS
 from reports.models import Report
 
 
@@ -18,14 +15,6 @@ def post_from(client, address, agent="Firefox/128.0", n=1):
             REMOTE_ADDR=address,
             HTTP_USER_AGENT=agent,
         )
-
-
-@pytest.fixture
-def moderator(client, catalog):
-    user = User.objects.create_user("mo", password="a long enough password", is_staff=True)
-    user.groups.add(Group.objects.get(name=MODERATORS))
-    client.force_login(user)
-    return client
 
 
 def test_reports_carry_a_network_key_shared_within_a_slash_24(client, outlook):

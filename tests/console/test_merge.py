@@ -1,15 +1,13 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from analytics.binning import refresh_buckets
 from analytics.models import CountryBucket, Incident, ServiceBucket
 from console.merge import MergeError, merge_services
-from console.roles import ADMINISTRATORS
 from reports.models import Category, Report, Service
-from tests.conftest import make_incident, make_reports
+from tests.factories import make_incident, make_reports
 
 
 @pytest.fixture
@@ -48,10 +46,8 @@ def test_services_of_different_categories_are_not_merged(outlook):
         merge_services(outlook, outlook)
 
 
-def test_an_administrator_merges_and_deactivates_in_the_admin(client, outlook, duplicate):
-    user = User.objects.create_user("ad", password="a long enough password", is_staff=True)
-    user.groups.add(Group.objects.get(name=ADMINISTRATORS))
-    client.force_login(user)
+def test_an_administrator_merges_and_deactivates_in_the_admin(administrator, outlook, duplicate):
+    client = administrator
     form = client.post(
         "/admin/reports/service/", {"action": "merge_into", "_selected_action": [duplicate.pk]}
     )

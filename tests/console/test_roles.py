@@ -1,21 +1,7 @@
-import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.cache import cache
 
-from console.roles import ADMINISTRATORS, MODERATORS
 from reports.models import Service
-
-
-def staff(name: str, group: str) -> User:
-    user = User.objects.create_user(name, password="a long enough password", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def moderator(client, catalog):
-    client.force_login(staff("mo", MODERATORS))
-    return client
 
 
 def test_a_moderator_moderates_comments_and_incidents(moderator):
@@ -37,11 +23,10 @@ def test_a_moderator_cannot_edit_the_catalogue_or_users(moderator):
     assert moderator.get("/admin/analytics/detectortuning/add/").status_code == 403
 
 
-def test_an_administrator_manages_the_catalogue_and_users(client, catalog):
-    client.force_login(staff("ad", ADMINISTRATORS))
-    assert client.get("/admin/reports/service/add/").status_code == 200
-    assert client.get("/admin/auth/user/").status_code == 200
-    assert client.get("/admin/analytics/detectortuning/add/").status_code == 200
+def test_an_administrator_manages_the_catalogue_and_users(administrator):
+    assert administrator.get("/admin/reports/service/add/").status_code == 200
+    assert administrator.get("/admin/auth/user/").status_code == 200
+    assert administrator.get("/admin/analytics/detectortuning/add/").status_code == 200
 
 
 def test_admin_sign_in_is_rate_limited_per_address(client, db, settings):

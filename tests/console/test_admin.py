@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from analytics import pipeline
 from reports.models import Comment
-from tests.conftest import make_report, make_reports
+from tests.factories import make_report, make_reports
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from analytics.models import (
     ServiceStatus,
 )
 from reports.models import Service
-from tests.conftest import NOON, make_incident, make_reports
+from tests.factories import NOON, make_incident, make_reports
 
 
 def set_baseline(service: Service, expected: float, now, noise: float = 0.2) -> None:

@@ -4,7 +4,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from analytics import pipeline
-from tests.conftest import make_incident, make_reports
+from tests.factories import make_incident, make_reports
 
 
 def test_the_services_list_has_every_service_with_its_status(client, outlook):

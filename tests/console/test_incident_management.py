@@ -1,7 +1,5 @@
 from datetime import timedelta
 
-import pytest
-from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from analytics import pipeline
@@ -13,17 +11,8 @@ from analytics.models import (
     OfficialUpdate,
     ServiceStatus,
 )
-from console.roles import MODERATORS
 from reports.models import AuditEntry
-from tests.conftest import NOON, make_incident, make_reports
-
-
-@pytest.fixture
-def moderator(client, catalog):
-    user = User.objects.create_user("mo", password="a long enough password", is_staff=True)
-    user.groups.add(Group.objects.get(name=MODERATORS))
-    client.force_login(user)
-    return client
+from tests.factories import NOON, make_incident, make_reports
 
 
 def test_a_moderator_confirms_or_marks_a_false_alarm_and_the_page_says_so(moderator, outlook):

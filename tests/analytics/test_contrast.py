@@ -1,11 +1,12 @@
 """The site's colours meet WCAG AA contrast (4.5:1 for text) in the light and the dark theme."""
 
 import re
-from pathlib import Path
 
 import pytest
 
-CSS = (Path(__file__).resolve().parent.parent / "static" / "css" / "site.css").read_text()
+from tests.factories import ROOT
+
+CSS = (ROOT / "static" / "css" / "site.css").read_text()
 TEXT_COLOURS = ["--fg", "--muted", "--ok", "--possible", "--problems", "--accent"]
 BACKGROUNDS = ["--bg", "--card"]
 

@@ -16,7 +16,7 @@ import time
 import urllib.error
 import urllib.request
 
-from tests.conftest import ROOT
+from tests.factories import ROOT
 
 
 def free_port() -> int:

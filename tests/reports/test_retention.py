@@ -7,7 +7,7 @@ from django.utils import timezone
 from analytics.binning import refresh_buckets
 from analytics.models import ServiceBucket
 from reports.models import Comment, Report
-from tests.conftest import make_report, make_reports
+from tests.factories import make_report, make_reports
 
 
 def test_old_reports_and_their_comments_go_and_their_counts_stay(outlook, settings):

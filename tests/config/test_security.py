@@ -3,7 +3,7 @@ import secrets
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.factories import ROOT
 
 
 def test_every_page_sends_a_strict_content_security_policy(client, outlook):

@@ -7,11 +7,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.factories import ROOT
 
 
 def free_port() -> int:

@@ -1,23 +1,15 @@
 from datetime import timedelta
 
-import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
 from analytics.models import DetectorTuning, Incident
 from analytics.verdicts import verdicts_per_service
-from console.roles import ADMINISTRATORS, MODERATORS
+from console.roles import ADMINISTRATORS
 from reports.models import Service
-from tests.conftest import make_incident
-from tests.test_roles import staff
+from tests.factories import make_incident, make_staff
 
 LIST = "/admin/analytics/incident/verdicts/"
-
-
-@pytest.fixture
-def moderator(client, catalog):
-    client.force_login(staff("mo", MODERATORS))
-    return client
 
 
 def judged(service: Service, verdict: str, *, days_ago: float, reports: int = 40) -> Incident:
@@ -138,7 +130,7 @@ def test_a_service_page_shows_the_tuning_and_an_administrator_gets_a_link_to_edi
     assert "{&quot;open_min_reports&quot;: 30}" in body and "a support team reports" in body
     edit = f"/admin/analytics/detectortuning/{outlook.pk}/change/"
     assert edit not in body  # moderators cannot change tunings
-    client.force_login(staff("ad", ADMINISTRATORS))
+    client.force_login(make_staff("ad", ADMINISTRATORS))
     assert edit in client.get(page).content.decode()
 
 

@@ -20,7 +20,7 @@ from analytics import pipeline
 from analytics.models import ServiceBucket
 from analytics.tasks import refresh_analytics
 from reports.models import Comment, Report, Service
-from tests.conftest import make_incident, make_reports
+from tests.factories import make_incident, make_reports
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 
