@@ -4,15 +4,32 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install browser run demo test lint format bench bench-burst drill bench-detection bench-detection-speed bench-scale screenshots clean
+.PHONY: install lock browser run demo test lint typecheck format bench bench-burst drill bench-detection bench-detection-speed bench-scale screenshots clean
 
-$(STAMP): pyproject.toml
+# The tested versions from the lock (runtime and the dev extra), then the project itself.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Regenerate the locks from pyproject.toml: requirements-prod.lock (runtime, for the image) and
+# requirements.lock (runtime + dev, for make and CI) with the same runtime pins. Pins that still
+# fit are kept; `make lock UPGRADE=1` takes the newest allowed. Resolved against PyPI alone (no
+# local pip config or wheel folders), so the hashes are those of the files a fresh machine gets.
+LOCK_ENV = env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_CONSTRAINT \
+	PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock"
+PIP_COMPILE = $(LOCK_ENV) $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url $(if $(UPGRADE),--upgrade)
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet pip-tools
+	$(PIP_COMPILE) --output-file requirements-prod.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev --constraint requirements-prod.lock --output-file requirements.lock \
+	  pyproject.toml
 
 run: install
 	$(PY) manage.py run_stack
@@ -44,6 +61,11 @@ test: install browser
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy with the Django and DRF plugins on every app package ([tool.mypy] files). The plugin
+# imports the settings; the URL keeps them off the embedded database, and nothing connects to it.
+typecheck: install
+	DATABASE_URL=postgresql://mypy@localhost/mypy $(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -31,7 +31,9 @@ class Pagination(LimitOffsetPagination):
 
 class StatusSerializer(serializers.Serializer):
     level = serializers.SerializerMethodField()
-    label = serializers.CharField(source="get_level_display")
+    # The serializer's metaclass moves declared fields out of the class, so this does not replace
+    # Field.label at run time; the stubs see the class attribute only.
+    label = serializers.CharField(source="get_level_display")  # type: ignore[assignment]
     since = serializers.DateTimeField(allow_null=True)
     observed = serializers.IntegerField(help_text="Reports in the current (filling) bucket.")
     expected = serializers.FloatField(help_text="Baseline for the current bucket.")

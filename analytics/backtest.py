@@ -52,6 +52,7 @@ class BacktestResult:
     index: pd.DatetimeIndex | None = None
 
     def buckets_at(self, level: Level) -> list[datetime]:
+        assert self.index is not None, "run_backtest fills in every bucket"
         return [t.to_pydatetime() for t in self.index[self.levels == level]]
 
     def to_json(self) -> dict:

@@ -7,6 +7,7 @@ A re-run, an overlapping tick or a back-fill therefore gives the same rows.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -80,12 +81,9 @@ def _recount_sql(table: str, extra: str | None) -> str:
 def refresh_buckets(since: datetime, until: datetime) -> RefreshResult:
     """Recount all buckets overlapping [since, until) (aware datetimes, widened to bucket edges)."""
     width = bucket_width()
-    params = {
-        "since": floor_bucket(since, width),
-        "until": ceil_bucket(until, width),
-        "width": width,
-        "origin": EPOCH,
-    }
+    since, until = floor_bucket(since, width), ceil_bucket(until, width)
+    # Any: the stubs' SQL parameter types leave out timedelta, which psycopg sends as an interval.
+    params: dict[str, Any] = {"since": since, "until": until, "width": width, "origin": EPOCH}
     touched = 0
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK_ID])
@@ -93,4 +91,4 @@ def refresh_buckets(since: datetime, until: datetime) -> RefreshResult:
             cursor.execute(_recount_sql(table, extra), params)
             if table == "analytics_servicebucket":
                 touched = cursor.rowcount
-    return RefreshResult(since=params["since"], until=params["until"], buckets=touched)
+    return RefreshResult(since=since, until=until, buckets=touched)

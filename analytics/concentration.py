@@ -8,6 +8,7 @@ most reporters are new to the site, so the age of a key or a first visit would f
 """
 
 from datetime import datetime
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection
@@ -36,7 +37,7 @@ def concentration_reasons(incidents: list[Incident], now: datetime) -> dict[int,
     """
     if not incidents:
         return {}
-    limits = settings.TREMOR["CONCENTRATION"]
+    limits = cast(dict[str, float], settings.TREMOR["CONCENTRATION"])
     joined = (
         "FROM analytics_incident i CROSS JOIN LATERAL ("
         " SELECT r.ua_family, r.seconds_to_submit, r.network_key FROM reports_report r"
@@ -45,7 +46,8 @@ def concentration_reasons(incidents: list[Incident], now: datetime) -> dict[int,
         " AND r.created_at < %(now)s ORDER BY r.created_at LIMIT %(sample)s) r "
         "WHERE i.id = ANY(%(ids)s)"
     )
-    params = {
+    # Any: the stubs' SQL parameter types leave out timedelta (psycopg sends an interval).
+    params: dict[str, Any] = {
         "sample": SAMPLE,
         "now": now,
         "width": bucket_width(),

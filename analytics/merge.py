@@ -42,8 +42,8 @@ def merge_service_analytics(source_id: int, target_id: int) -> dict[str, int]:
                 f"ON CONFLICT (service_id, {', '.join(keys)}) DO UPDATE SET {sums}",
                 [target_id, source_id],
             )
-            moved[model._meta.model_name] = cursor.rowcount
-            model.objects.filter(service_id=source_id).delete()
+            moved[str(model._meta.model_name)] = cursor.rowcount
+            model._default_manager.filter(service_id=source_id).delete()
     # One unresolved incident per service: the duplicate's gives way to the target's.
     if Incident.objects.unresolved().filter(service_id=target_id).exists():
         Incident.objects.unresolved().filter(service_id=source_id).update(

@@ -358,7 +358,7 @@ class Incident(models.Model):
     @property
     def opened_minutes(self) -> int:
         """The deciding window's length in minutes."""
-        return self.opened_buckets * settings.TREMOR["BUCKET_MINUTES"]
+        return self.opened_buckets * int(settings.TREMOR["BUCKET_MINUTES"])
 
 
 class OfficialUpdate(models.Model):

@@ -110,7 +110,9 @@ def cached_response(
     patch_vary_headers(response, ["Accept-Encoding"])
     patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
     # A client or proxy that holds this answer gets a 304 (Django's If-None-Match rules).
-    return get_conditional_response(request, etag=etag, response=response)
+    conditional = get_conditional_response(request, etag=etag, response=response)
+    assert conditional is not None  # given a response, it answers with that or a 304/412
+    return conditional
 
 
 def _from_primary(build: Callable[[], bytes]) -> bytes:

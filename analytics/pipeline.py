@@ -65,7 +65,7 @@ def refresh_analytics(now: datetime) -> tuple[RefreshResult, DetectionResult]:
     buckets never counted."""
     started = time.perf_counter()
     width = bucket_width()
-    since = now - timedelta(minutes=settings.TREMOR["REFRESH_LOOKBACK_MINUTES"])
+    since = now - timedelta(minutes=int(settings.TREMOR["REFRESH_LOOKBACK_MINUTES"]))
     pending = ServiceStatus.objects.filter(service__is_active=True).aggregate(
         oldest=Min("evaluated_until")
     )["oldest"]
@@ -225,12 +225,11 @@ def rebuild_baselines(now: datetime, services: list[int] | None = None) -> int:
     width = bucket_width()
     per_day = int(timedelta(days=1) / width)
     end = floor_bucket(now, width)
-    start = end - timedelta(weeks=settings.TREMOR["BASELINE_WEEKS"])
+    weeks = int(settings.TREMOR["BASELINE_WEEKS"])
+    start = end - timedelta(weeks=weeks)
     length = int((end - start) / width)
     first_slot = slot_of_week(start, width)
-    baseline_settings = dataclasses.replace(
-        BASELINE_DEFAULTS, weeks=settings.TREMOR["BASELINE_WEEKS"]
-    )
+    baseline_settings = dataclasses.replace(BASELINE_DEFAULTS, weeks=weeks)
     service_ids = services or list(
         Service.objects.active().order_by("pk").values_list("pk", flat=True)
     )

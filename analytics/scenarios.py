@@ -114,7 +114,7 @@ def generate_reports(
             weights = np.array(profile.problem_weights, dtype=float)
             problems = list(rng.choice(len(weights), size=normal_n, p=weights / weights.sum()))
             countries = _choose(rng, NORMAL_COUNTRIES, normal_n)
-            if extra_n:
+            if extra_n and outage is not None:  # without an outage, extra_n is always 0
                 regional = rng.random(extra_n) < outage.regional_share
                 local = _choose(rng, outage.countries, extra_n)
                 anywhere = _choose(rng, NORMAL_COUNTRIES, extra_n)

@@ -1,6 +1,7 @@
 """Bucket arithmetic: buckets are aligned to a fixed width from the Unix epoch, in UTC."""
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 
@@ -8,7 +9,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def bucket_width() -> timedelta:
-    return timedelta(minutes=settings.TREMOR["BUCKET_MINUTES"])
+    return timedelta(minutes=cast(int, settings.TREMOR["BUCKET_MINUTES"]))
 
 
 def floor_bucket(moment: datetime, width: timedelta | None = None) -> datetime:

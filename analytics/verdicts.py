@@ -114,7 +114,7 @@ def service_verdict_report(service: Service, since: datetime) -> ServiceVerdictR
     """The service's incidents started at or after `since` (aware), grouped by verdict, with its
     tuning and the backtest commands. Two queries."""
     incidents = list(service.incidents.started_since(since).order_by("-started_at"))
-    by_verdict = {verdict: [] for verdict in Incident.Verdict}
+    by_verdict: dict[Incident.Verdict, list[Incident]] = {v: [] for v in Incident.Verdict}
     for incident in incidents:
         by_verdict[Incident.Verdict(incident.verdict)].append(incident)
     tuning = DetectorTuning.objects.filter(service=service).first()

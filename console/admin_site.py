@@ -5,11 +5,13 @@ address) within ADMIN_LOGIN_WINDOW_MINUTES, further attempts get a 429 until the
 """
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
@@ -21,7 +23,9 @@ class TremorAdminSite(admin.AdminSite):
     site_title = "Tremor"
     index_title = "Moderation and catalogue"
 
-    def login(self, request, extra_context=None):
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         limit = settings.TREMOR["ADMIN_LOGIN_MAX_FAILURES"]
         window = timedelta(minutes=settings.TREMOR["ADMIN_LOGIN_WINDOW_MINUTES"])
         key = "admin-login-failures:" + reporter_key(
@@ -29,14 +33,14 @@ class TremorAdminSite(admin.AdminSite):
         )
         failures = cache.get(key, 0)
         if request.method == "POST" and failures >= limit:
-            response = TemplateResponse(
+            refusal = TemplateResponse(
                 request,
                 "admin/login_throttled.html",
                 {**self.each_context(request), "minutes": int(window.total_seconds() // 60)},
                 status=429,
             )
-            response["Retry-After"] = str(int(window.total_seconds()))
-            return response
+            refusal["Retry-After"] = str(int(window.total_seconds()))
+            return refusal
         response = super().login(request, extra_context)
         if request.method == "POST":
             if response.status_code == 302:  # signed in

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from django.conf import settings
 from django.db.models import Count, Max, Min, Q
@@ -32,7 +33,7 @@ def find_bursts(start: datetime, end: datetime) -> list[Burst]:
     from one network, or one odd browser family carrying most of a service's reports are not.
     Simulated reports are left out.
     """
-    thresholds = settings.TREMOR["BURST_THRESHOLDS"]
+    thresholds = cast(dict[str, int], settings.TREMOR["BURST_THRESHOLDS"])
     bursts = []
     window = Report.objects.in_window(start, end).filter(is_simulated=False)
     for kind, field in KINDS:

@@ -5,7 +5,7 @@ aliases of the target so searches still find it. Both must be in the same catego
 reports name problem types of their category. The counts and incidents are moved by analytics.
 """
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from analytics.merge import merge_service_analytics, refit_after_merge
@@ -16,9 +16,7 @@ class MergeError(ValueError):
     pass
 
 
-def merge_services(
-    source: Service, target: Service, user: AbstractBaseUser | None = None
-) -> dict[str, int]:
+def merge_services(source: Service, target: Service, user: User | None = None) -> dict[str, int]:
     """Merge `source` into `target` in one transaction, audited; returns the rows moved."""
     if source.pk == target.pk:
         raise MergeError("A service cannot be merged into itself.")

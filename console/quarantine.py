@@ -6,7 +6,7 @@ the service's baseline and withdraws (or restores) the incidents those reports o
 (`console.tasks.recount_after_quarantine`) or at once with `recount=True`.
 """
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -29,9 +29,7 @@ def _matching(quarantine: Quarantine) -> QuerySet[Report]:
     return reports
 
 
-def apply_quarantine(
-    quarantine: Quarantine, user: AbstractBaseUser, *, recount: bool = False
-) -> int:
+def apply_quarantine(quarantine: Quarantine, user: User | None, *, recount: bool = False) -> int:
     """Save the quarantine and stop its matching counted reports from counting."""
     with transaction.atomic():
         quarantine.created_by = user
@@ -55,9 +53,7 @@ def apply_quarantine(
     return count
 
 
-def release_quarantine(
-    quarantine: Quarantine, user: AbstractBaseUser, *, recount: bool = False
-) -> int:
+def release_quarantine(quarantine: Quarantine, user: User | None, *, recount: bool = False) -> int:
     """Count the quarantine's reports again, exactly those, and mark it released."""
     if quarantine.released_at is not None:
         return 0

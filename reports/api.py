@@ -1,5 +1,7 @@
 """The write API: POST /api/v1/services/<slug>/reports."""
 
+from typing import cast
+
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -30,7 +32,9 @@ class ReportCreateAPI(APIView):
             max_length=50, help_text="A problem type slug of the service."
         )
         comment = serializers.CharField(
-            required=False, allow_blank=True, max_length=settings.TREMOR["COMMENT_MAX_LENGTH"]
+            required=False,
+            allow_blank=True,
+            max_length=cast(int, settings.TREMOR["COMMENT_MAX_LENGTH"]),
         )
         country = serializers.CharField(
             required=False,

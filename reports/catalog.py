@@ -4,6 +4,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from django.db import transaction
 from django.db.models import Model
@@ -11,6 +12,8 @@ from django.db.models import Model
 from reports.models import Category, ProblemType, Service, ServiceGroup
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "fixtures" / "catalog.json"
+
+_M = TypeVar("_M", bound=Model)
 
 
 class CatalogError(ValueError):
@@ -25,11 +28,12 @@ class CatalogChanges:
     changed_objects: list[str] = field(default_factory=list)
 
 
-def _upsert(model: type[Model], lookup: dict, values: dict, changes: CatalogChanges) -> Model:
+def _upsert(model: type[_M], lookup: dict, values: dict, changes: CatalogChanges) -> _M:
     """Create or update one row, writing only when a value differs (so a re-run writes nothing)."""
-    obj = model.objects.filter(**lookup).first()
+    # Django's manager for code that takes any model (here each one's only manager, `objects`).
+    obj = model._default_manager.filter(**lookup).first()
     if obj is None:
-        obj = model.objects.create(**lookup, **values)
+        obj = model._default_manager.create(**lookup, **values)
         changes.created += 1
         changes.changed_objects.append(f"+ {model.__name__} {obj}")
         return obj

@@ -1,4 +1,5 @@
 import time
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -19,7 +20,7 @@ class ReportForm(forms.Form):
     problem = forms.SlugField(max_length=50)
     comment = forms.CharField(
         required=False,
-        max_length=settings.TREMOR["COMMENT_MAX_LENGTH"],
+        max_length=cast(int, settings.TREMOR["COMMENT_MAX_LENGTH"]),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     # A trap for bots: hidden from people (CSS display: none, so from screen readers too), filled

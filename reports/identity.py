@@ -12,6 +12,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -50,7 +51,7 @@ def _valid_ip(value: str) -> str | None:
 def client_address(request: HttpRequest) -> str:
     """The address of the client as seen by the outermost trusted proxy (or by the socket)."""
     remote = _valid_ip(request.META.get("REMOTE_ADDR", "")) or "0.0.0.0"
-    trusted = settings.TREMOR["TRUSTED_PROXY_COUNT"]
+    trusted = cast(int, settings.TREMOR["TRUSTED_PROXY_COUNT"])
     if trusted <= 0:
         return remote
     # Each trusted proxy appends the address it saw; anything left of those is client-controlled.
@@ -112,5 +113,6 @@ def request_identity(request: HttpRequest, day: date) -> Identity:
     identity = Identity(
         address, family, reporter_key(address, family, day), network_key(address, day)
     )
-    request._tremor_identity = (day, identity)
+    # A memo on the request itself, which takes new attributes (the stubs declare none).
+    request._tremor_identity = (day, identity)  # type: ignore[attr-defined]
     return identity

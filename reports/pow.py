@@ -11,6 +11,7 @@ import hashlib
 import math
 import secrets
 import time
+from typing import cast
 
 from django.conf import settings
 from django.core import signing
@@ -22,12 +23,12 @@ _LOAD_KEY = "tremor:pow:load:{minute}"
 
 
 def enabled() -> bool:
-    return settings.TREMOR["POW"]["enabled"]
+    return cast(dict[str, bool], settings.TREMOR["POW"])["enabled"]
 
 
 def current_bits() -> int:
     """The difficulty now: the base, plus one bit per doubling of last minute's submissions."""
-    pow_settings = settings.TREMOR["POW"]
+    pow_settings = cast(dict[str, int], settings.TREMOR["POW"])
     minute = int(time.time() // 60)
     load = cache.get(_LOAD_KEY.format(minute=minute - 1), 0)
     extra = int(math.log2(1 + load / pow_settings["load_step"]))

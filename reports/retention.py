@@ -9,6 +9,7 @@ here, and re-binning a window older than the retention period is refused (`refre
 """
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -22,7 +23,7 @@ BATCH = 10_000  # rows per DELETE, so the default partition is never locked for 
 def retention_cutoff(now: datetime, days: int | None = None) -> datetime | None:
     """Reports created before this (a UTC midnight) are due for deletion; `days` overrides
     REPORT_RETENTION_DAYS (None: retention is switched off)."""
-    days = settings.TREMOR["REPORT_RETENTION_DAYS"] if days is None else days
+    days = cast(int, settings.TREMOR["REPORT_RETENTION_DAYS"]) if days is None else days
     if days <= 0:
         return None
     return day_start((now - timedelta(days=days)).astimezone(UTC).date())

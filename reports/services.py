@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection
@@ -105,7 +106,7 @@ def store_reports(batch: list[Pending]) -> list[Submission]:
     table after the locks are held. A second press by the same reporter within one batch (a
     few milliseconds) is a duplicate. Returns one submission per report, in the batch's order.
     """
-    window = timedelta(minutes=settings.TREMOR["DEDUPE_MINUTES"])
+    window = timedelta(minutes=cast(int, settings.TREMOR["DEDUPE_MINUTES"]))
     first: set[tuple[int, str]] = set()
     leads = [False] * len(batch)
     for i in sorted(range(len(batch)), key=lambda i: batch[i].now):
@@ -132,10 +133,9 @@ def store_reports(batch: list[Pending]) -> list[Submission]:
     ]
     pairs = sorted(first)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"{_LOCK}; {_INSERT}",
-            [[s for s, _ in pairs], [k for _, k in pairs], *columns, window],
-        )
+        # Any: the stubs' SQL parameter types leave out timedelta (psycopg sends an interval).
+        params: list[Any] = [[s for s, _ in pairs], [k for _, k in pairs], *columns, window]
+        cursor.execute(f"{_LOCK}; {_INSERT}", params)
         cursor.nextset()  # the locks' row, then the inserted reports
         rows = cursor.fetchall()
     submissions = []

@@ -21,6 +21,7 @@ import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.cache import caches
@@ -29,7 +30,13 @@ from django.http import HttpRequest
 
 from reports.identity import request_identity
 
+if TYPE_CHECKING:
+    from redis import Redis
+    from redis.commands.core import Script
+
 logger = logging.getLogger(__name__)
+# The throttles' timer (seconds since the epoch); tests freeze it instead of racing the clock.
+clock = time.time
 
 PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
@@ -62,7 +69,7 @@ def windows() -> list[Window]:
     ):
         found += [
             parse_rate(identity, rate)
-            for rate in settings.TREMOR[setting].split(",")
+            for rate in cast(str, settings.TREMOR[setting]).split(",")
             if rate.strip()
         ]
     return found
@@ -100,17 +107,19 @@ if any then
 end
 return refused
 """
-_script = None
+_script: "Script | None" = None
 
 
 def _refusals_redis(cache: RedisCache, plan: list[tuple[Window, str, str, float]]) -> list[bool]:
     """One EVALSHA (EVAL once after Redis restarts) for every window of a request."""
     global _script
     # The cache backend keeps its clients (config/cache.py), so this builds nothing.
-    client = cache._cache.get_client(None, write=True)
+    # RedisCache._cache (its RedisCacheClient) is private, so not in the stubs.
+    client: Redis = cache._cache.get_client(None, write=True)  # type: ignore[attr-defined]
     if _script is None:
         _script = client.register_script(_SCRIPT)
-    keys, args = [], []
+    keys: list[str] = []
+    args: list[int | str] = []
     for window, current, previous, covered in plan:
         keys += [cache.make_key(current), cache.make_key(previous)]
         args += [2 * window.seconds, window.limit, f"{covered:.6f}"]
@@ -159,7 +168,7 @@ def check_reporter_throttle(request: HttpRequest) -> float | None:
     configured = windows()
     if not configured:
         return None
-    now = time.time()
+    now = clock()
     idents = _idents(request, now)
     plan = [(w, *_keys(w, idents[w.identity], now)) for w in configured]
     cache = caches["default"]

@@ -5,18 +5,23 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from analytics.page_cache import forget_analytics_stamp
 from console.roles import ADMINISTRATORS, MODERATORS
+from reports import throttling
 from reports.catalog import forget_cached_catalog
 from reports.models import Service
 from reports.moderation import forget_blocklist
-from tests.factories import ROOT, make_staff
+from tests.factories import NOON, ROOT, make_staff
+
+pytest_plugins = ["tests.browsing"]  # the chromium fixtures: browser, desktop, phone, site
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +51,24 @@ def outlook(catalog) -> Service:
 @pytest.fixture
 def teams(catalog) -> Service:
     return Service.objects.get(slug="microsoft-teams")
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    """Django's clock stopped 2½ minutes into a 5-minute bucket on a Monday (NOON + 150 s), so
+    every window and chart has one length."""
+    moment = NOON + timedelta(minutes=2, seconds=30)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    return moment
+
+
+@pytest.fixture
+def throttle_clock(monkeypatch):
+    """The submission throttles' timer, frozen at 100 s into the epoch (a minute window began
+    at 60 s); move it with `throttle_clock["now"] = …`."""
+    moment = {"now": 100.0}
+    monkeypatch.setattr(throttling, "clock", lambda: moment["now"])
+    return moment
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import numpy.typing as npt
 
 from analytics.detector.windows import NOISE_UNKNOWN, WINDOWS, measure_noise_of_rows
 
@@ -106,7 +107,14 @@ def _with_neighbours(grid: np.ndarray) -> np.ndarray:
     return np.concatenate([np.roll(grid, shift, axis=2) for shift in (-1, 0, 1)], axis=1)
 
 
-def _noise(values, first_slot, per_day, expected, fitted, settings) -> np.ndarray:
+def _noise(
+    values: np.ndarray,
+    first_slot: int,
+    per_day: int,
+    expected: np.ndarray,
+    fitted: np.ndarray,
+    settings: BaselineSettings,
+) -> np.ndarray:
     """(S, len(WINDOWS)) noise as the detector will meet it: out of sample.
 
     In-sample residuals understate the noise (the profile was fitted to them; trends and shifts
@@ -170,7 +178,8 @@ def _unusual_days(grid: np.ndarray, per_day: int, settings: BaselineSettings) ->
         local = np.nanmedian(around, axis=0)  # the level of the surrounding week
     low, high = settings.unusual_day_bounds
     judged = typical >= settings.unusual_day_min_total  # too few reports to tell otherwise
-    return judged & ((relative < low * local) | (relative > high * local))
+    unusual: np.ndarray = judged & ((relative < low * local) | (relative > high * local))
+    return unusual
 
 
 def _missing_runs(values: np.ndarray, settings: BaselineSettings) -> np.ndarray:
@@ -196,12 +205,13 @@ def _missing_runs(values: np.ndarray, settings: BaselineSettings) -> np.ndarray:
     before, after = np.maximum(starts - spans, 0), np.minimum(ends + spans, length)
 
     def around(cumulative: np.ndarray) -> np.ndarray:
-        return (
+        sums: np.ndarray = (
             cumulative[rows, starts]
             - cumulative[rows, before]
             + cumulative[rows, after]
             - cumulative[rows, ends]
         )
+        return sums
 
     count = around(seen)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -237,7 +247,8 @@ def _overdispersion(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
     x, mu = np.where(ok, observed, 0.0), np.where(ok, expected, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         a = ((x - mu) ** 2 - x).sum(axis=1) / (mu**2).sum(axis=1)
-    return np.clip(np.nan_to_num(a), 0.0, 2.0)
+    dispersion: np.ndarray = np.clip(np.nan_to_num(a), 0.0, 2.0)
+    return dispersion
 
 
 def _not_recurring(excluded: np.ndarray, first_slot: int, per_day: int) -> np.ndarray:
@@ -256,11 +267,16 @@ def _not_recurring(excluded: np.ndarray, first_slot: int, per_day: int) -> np.nd
         near |= np.roll(weeks, shift, axis=2)
     recurring = near.sum(axis=1) >= 2  # (S, per_week): in two weeks or more
     keep = weeks & ~recurring[:, None, :]
-    return keep.reshape(services, -1)[:, first_slot : first_slot + length]
+    kept: np.ndarray = keep.reshape(services, -1)[:, first_slot : first_slot + length]
+    return kept
 
 
 def _moved_clock(
-    expected: np.ndarray, raw: np.ndarray, first_slot: int, per_day: int, settings
+    expected: np.ndarray,
+    raw: np.ndarray,
+    first_slot: int,
+    per_day: int,
+    settings: BaselineSettings,
 ) -> np.ndarray:
     """The weekly profile, moved by ±clock_shift where the last days clearly fit that better."""
     step = int(settings.clock_shift / (timedelta(days=1) / per_day))
@@ -275,7 +291,8 @@ def _moved_clock(
 
     def error(profile: np.ndarray) -> np.ndarray:
         gap = np.abs(np.log1p(np.nan_to_num(actual)) - np.log1p(profile[:, slots]))
-        return np.where(seen, gap, 0.0).sum(axis=1)
+        total: np.ndarray = np.where(seen, gap, 0.0).sum(axis=1)
+        return total
 
     candidates = [expected, np.roll(expected, step, axis=1), np.roll(expected, -step, axis=1)]
     errors = np.stack([error(c) for c in candidates])  # (3, S)
@@ -305,7 +322,17 @@ def fit_baselines(
     return Baselines(expected=expected, noise=noise, level=level, history_days=history_days)
 
 
-def _profile(counts, first_slot, per_day, excluded, settings) -> tuple:
+# expected, level, history_days, the kept values, their first slot, the profile's prediction
+_Profile = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, np.ndarray]
+
+
+def _profile(
+    counts: npt.ArrayLike,
+    first_slot: int,
+    per_day: int,
+    excluded: npt.ArrayLike | None,
+    settings: BaselineSettings,
+) -> _Profile:
     """fit_baselines without the noise: (expected, level, history_days) and what the noise is
     measured on (the kept history, its first slot, the profile's prediction for it)."""
     counts = np.atleast_2d(np.asarray(counts, dtype=float))

@@ -14,6 +14,7 @@ the opening bar (analytics.detector.settings), the shortest such window with its
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy import stats
 
 from analytics.detector.levels import EXPECTED_FLOOR, Level, elevated
@@ -26,7 +27,9 @@ _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(32)
 _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
 
 
-def upper_tail(observed, expected, noise=0.0) -> np.ndarray:
+def upper_tail(
+    observed: npt.ArrayLike, expected: npt.ArrayLike, noise: npt.ArrayLike = 0.0
+) -> np.ndarray:
     """P(X >= observed) for X ~ Poisson(expected · exp(noise·Z − noise²/2)), Z standard normal
     (so the mean is `expected`). Vectorised; `expected` is floored at a tiny positive value so
     that a count above an expected zero is (very) surprising rather than undefined."""
@@ -36,7 +39,8 @@ def upper_tail(observed, expected, noise=0.0) -> np.ndarray:
     observed, mu = np.broadcast_arrays(observed, mu)
     factor = np.exp(noise[..., None] * _NODES - noise[..., None] ** 2 / 2.0)
     tails = stats.poisson.sf(observed[..., None] - 1.0, mu[..., None] * factor)
-    return np.clip((tails * _WEIGHTS).sum(axis=-1), 0.0, 1.0)
+    tail: np.ndarray = np.clip((tails * _WEIGHTS).sum(axis=-1), 0.0, 1.0)
+    return tail
 
 
 @dataclass(frozen=True)

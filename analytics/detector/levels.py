@@ -3,6 +3,7 @@
 from enum import IntEnum
 
 import numpy as np
+import numpy.typing as npt
 
 # The ratio never divides by less than half a report per bucket: against an expected 0.01 a
 # single report would otherwise read as 100×, and a new service as infinitely many times.
@@ -30,7 +31,7 @@ SLUGS = {Level.OK: "ok", Level.POSSIBLE: "possible", Level.PROBLEMS: "problems"}
 CHOICES = [(level.value, level.label) for level in Level]
 
 
-def elevated(observed, expected, still_ratio: float):
+def elevated(observed: npt.ArrayLike, expected: npt.ArrayLike, still_ratio: float) -> np.ndarray:
     """Whether a bucket (or an array of them) is at least `still_ratio` times its baseline,
     with the same floor as `ratio`: the one test behind "nearly every bucket up" and "still up"."""
     return np.asarray(observed) >= still_ratio * np.maximum(expected, EXPECTED_FLOOR)

@@ -118,11 +118,12 @@ def advance(
     bucket may be fed repeatedly (it can open an incident or raise its peak, nothing else)."""
     incident = tracker.incident
     events: list[Event] = []
-    active = incident is not None and incident.status != Status.RESOLVED
 
-    if not active:
-        if incident is not None and j.start - incident.ended_at > settings.cooldown_buckets * width:
-            incident = None  # the cool-down is over: forget it
+    if incident is None or incident.status == Status.RESOLVED:
+        if incident is not None:
+            assert incident.ended_at is not None  # a resolved incident has ended
+            if j.start - incident.ended_at > settings.cooldown_buckets * width:
+                incident = None  # the cool-down is over: forget it
         if not j.window:
             return Step(Tracker(incident))
         if incident is None:

@@ -19,7 +19,7 @@ from analytics.detector.baselines import (
     fit_baselines,
     slot_of_week,
 )
-from analytics.detector.evidence import judge
+from analytics.detector.evidence import Verdicts, judge
 from analytics.detector.levels import Level, elevated
 from analytics.detector.machine import (
     Event,
@@ -64,7 +64,7 @@ def judgements_from_verdicts(
     starts: list[datetime],
     observed: np.ndarray,
     expected: np.ndarray,
-    verdicts,
+    verdicts: Verdicts,
     closed: np.ndarray,
     decided: list[datetime],
     still_ratio: float,
@@ -193,11 +193,13 @@ def replay_causally(
         tracker, steps = replay(tracker, judged, width, settings)
         for j, step in steps:
             incident = step.tracker.incident
+            if incident is None:  # the cool-down ended: nothing to record
+                continue
             if Event.OPENED in step.events:
                 incidents.append(incident)
-            elif incident is not None and incidents[-1].started_at == incident.started_at:
+            elif incidents[-1].started_at == incident.started_at:
                 incidents[-1] = incident
-            if incident is not None and incident.status != Status.RESOLVED:
+            if incident.status != Status.RESOLVED:
                 i = int((j.start - start) / width)
                 first = int((incident.started_at - start) / width)
                 excluded[max(first, 0) : min(i + 1, first + max_excluded)] = True

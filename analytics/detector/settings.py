@@ -10,6 +10,7 @@ for a bucket or three, and a false red banner costs more than a few minutes of d
 
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 from analytics.detector.windows import WINDOWS
 
@@ -67,14 +68,15 @@ class DetectorSettings:
 DEFAULTS = DetectorSettings()
 
 
-def tuned(overrides: dict | None, base: DetectorSettings = DEFAULTS) -> DetectorSettings:
+def tuned(overrides: object, base: DetectorSettings = DEFAULTS) -> DetectorSettings:
     """`base` with some settings replaced, from JSON-like values (numbers, lists, or strings such
     as "2.5" or "8,5,3.5,3,2.5" from a command line). Raises ValueError with a readable message."""
     if not overrides:
         return base
     if not isinstance(overrides, dict):
         raise ValueError("detector settings must be an object of name: value")
-    changes = {}
+    # Each value has its own field's type (a tuple, an int or a float), checked as it is parsed.
+    changes: dict[str, Any] = {}
     for name, value in overrides.items():
         if name not in DetectorSettings.__dataclass_fields__:
             raise ValueError(f"unknown detector setting {name!r}")

@@ -54,12 +54,14 @@ def _row_percentiles(values: np.ndarray, keep: np.ndarray, q: float) -> np.ndarr
     a, b = ordered[rows, low], ordered[rows, high]
     with np.errstate(invalid="ignore"):
         result = a + (b - a) * (position - low)
-    return np.where(count > 0, np.where(high == low, a, result), np.nan)
+    percentiles: np.ndarray = np.where(count > 0, np.where(high == low, a, result), np.nan)
+    return percentiles
 
 
 def measure_noise(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """(len(WINDOWS),) noise of one service's windows (measure_noise_of_rows for one row)."""
-    return measure_noise_of_rows(np.atleast_2d(observed), np.atleast_2d(expected))[0]
+    noise: np.ndarray = measure_noise_of_rows(np.atleast_2d(observed), np.atleast_2d(expected))[0]
+    return noise
 
 
 def measure_noise_of_rows(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:

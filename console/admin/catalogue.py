@@ -2,6 +2,7 @@
 deactivation and merging of duplicates)."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 
 from console.audit import audited_update
@@ -80,6 +81,6 @@ class ServiceAdmin(admin.ModelAdmin):
             "source": source,
             "targets": targets,
             "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/reports/service/merge.html", context)

@@ -8,6 +8,7 @@ from analytics.verdicts import verdicts_per_service
 from console.roles import ADMINISTRATORS
 from reports.models import Service
 from tests.factories import make_incident, make_staff
+from tests.query_budgets import QUERIES
 
 LIST = "/admin/analytics/incident/verdicts/"
 
@@ -72,12 +73,12 @@ def test_the_list_takes_the_same_queries_for_one_service_or_many(
     judged(outlook, "false_alarm", days_ago=1)
     moderator.get(LIST)  # warm the content-type cache
     # Session, user, the user's and the group's permissions, and the verdicts.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(QUERIES["verdicts in the console"]):
         assert len(moderator.get(LIST).context["rows"]) == 1
     for service in Service.objects.exclude(pk=outlook.pk)[:10]:
         judged(service, "confirmed", days_ago=2)
         judged(service, "", days_ago=3)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(QUERIES["verdicts in the console"]):
         assert len(moderator.get(LIST).context["rows"]) == 11
 
 

@@ -123,7 +123,9 @@ def test_an_unknown_service_is_a_404(client, catalog):
     assert response.status_code == 404
 
 
-def test_too_many_reports_from_one_reporter_get_a_429_with_retry_after(client, outlook, settings):
+def test_too_many_reports_from_one_reporter_get_a_429_with_retry_after(
+    client, outlook, settings, throttle_clock
+):
     settings.TREMOR = {**settings.TREMOR, "REPORT_THROTTLE_RATE": "3/min"}
     statuses = [post(client, {"problem": "login"}).status_code for _ in range(5)]
     response = post(client, {"problem": "login"})
@@ -132,7 +134,7 @@ def test_too_many_reports_from_one_reporter_get_a_429_with_retry_after(client, o
     assert Report.objects.count() == 3
 
 
-def test_the_throttle_is_per_reporter(client, outlook, settings):
+def test_the_throttle_is_per_reporter(client, outlook, settings, throttle_clock):
     settings.TREMOR = {**settings.TREMOR, "REPORT_THROTTLE_RATE": "1/min"}
     assert post(client, {"problem": "login"}, ip="198.51.100.7").status_code == 201
     assert post(client, {"problem": "login"}, ip="198.51.100.7").status_code == 429
@@ -153,14 +155,18 @@ def test_a_body_that_is_not_utf8_is_a_400(client, outlook):
     assert Report.objects.count() == 0
 
 
-def test_five_hundred_reports_from_one_client_in_a_minute_count_once(client, outlook):
+def test_five_hundred_reports_from_one_client_in_a_minute_count_once(
+    client, outlook, throttle_clock
+):
     statuses = [post(client, {"problem": "login"}).status_code for _ in range(500)]
     assert statuses[:1] == [201] and set(statuses[1:10]) == {200}
     assert set(statuses[10:]) == {429}  # the default 10 a minute per reporter
     assert Report.objects.count() == 10 and Report.objects.counted().count() == 1
 
 
-def test_a_flood_from_one_network_is_throttled_whatever_the_addresses(client, outlook, settings):
+def test_a_flood_from_one_network_is_throttled_whatever_the_addresses(
+    client, outlook, settings, throttle_clock
+):
     # 200 addresses of one /24, each a new reporter: the network's 120 a minute stops them.
     statuses = [
         post(client, {"problem": "login"}, ip=f"203.0.113.{i}").status_code for i in range(200)

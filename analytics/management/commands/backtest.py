@@ -78,8 +78,8 @@ class Command(BaseCommand):
         if opts["json"]:
             self.stdout.write(json.dumps({p: r.to_json() for p, r in results.items()}, indent=1))
             return
-        for path, result in results.items():
-            self._print(path, result)
+        for name, result in results.items():
+            self._print(name, result)
 
     def _tuning_of(self, slug: str) -> DetectorSettings:
         """The settings the live pipeline uses for the service; notes on stderr what they are."""
@@ -100,6 +100,7 @@ class Command(BaseCommand):
         return settings
 
     def _print(self, path: str, result: BacktestResult) -> None:
+        assert result.index is not None, "run_backtest fills in every bucket"
         minutes = result.width.total_seconds() / 60
         self.stdout.write(
             f"{path}: {len(result.index)} buckets of {minutes:g} min, "

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -42,7 +43,8 @@ class Command(BaseCommand):
         if series.index[0].tzinfo is None:
             raise CommandError(f"{file}: timestamps must be UTC")
         # Recent buckets belong to the live job, which recounts them from raw reports.
-        live_from = timezone.now() - timedelta(minutes=settings.TREMOR["REFRESH_LOOKBACK_MINUTES"])
+        lookback = cast(int, settings.TREMOR["REFRESH_LOOKBACK_MINUTES"])
+        live_from = timezone.now() - timedelta(minutes=lookback)
         if series.index[-1] >= live_from - bucket:
             raise CommandError(
                 f"{file}: history must end before {live_from:%Y-%m-%d %H:%M} UTC "
