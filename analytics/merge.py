@@ -8,6 +8,7 @@ way to the target's), and its baseline, status and tuning go, to be refitted for
 from django.db import connection
 from django.utils import timezone
 
+from analytics.baselines import rebuild_baselines
 from analytics.models import (
     Baseline,
     CountryBucket,
@@ -17,7 +18,6 @@ from analytics.models import (
     ServiceBucket,
     ServiceStatus,
 )
-from analytics.pipeline import rebuild_baselines
 
 # Bucket tables and the columns that, with service and start, identify a row.
 BUCKETS = [

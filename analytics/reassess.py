@@ -6,9 +6,9 @@ The console decides which reports count; this redoes what detection built on the
 
 from django.utils import timezone
 
+from analytics.baselines import rebuild_baselines
 from analytics.binning import refresh_buckets
 from analytics.incidents import restore_withdrawn, withdraw_unsupported
-from analytics.pipeline import rebuild_baselines
 from reports.models import Quarantine
 
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from celery import group, shared_task
 from django.utils import timezone
 
-from analytics import pipeline
+from analytics import baselines, pipeline
 
 
 @shared_task(soft_time_limit=50, time_limit=55, ignore_result=True)
@@ -18,7 +18,7 @@ def refresh_analytics() -> str:
 def rebuild_baselines() -> int:
     """The hourly rebuild as a group, one task per range of services: the worker's processes
     fit them in parallel (one process takes about 80 s for 10,000 services × 8 weeks)."""
-    parts = pipeline.baseline_parts()
+    parts = baselines.baseline_parts()
     now = timezone.now().isoformat()
     group(rebuild_baselines_part.s(now, first, last) for first, last in parts).apply_async()
     return len(parts)
@@ -26,4 +26,4 @@ def rebuild_baselines() -> int:
 
 @shared_task(soft_time_limit=300, time_limit=330, ignore_result=True)
 def rebuild_baselines_part(now: str, first: int, last: int) -> int:
-    return pipeline.rebuild_baselines_between(datetime.fromisoformat(now), first, last)
+    return baselines.rebuild_baselines_between(datetime.fromisoformat(now), first, last)

@@ -190,8 +190,9 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection
 
+    from analytics.baselines import rebuild_baselines
     from analytics.binning import refresh_buckets
-    from analytics.pipeline import rebuild_baselines, refresh_analytics
+    from analytics.pipeline import refresh_analytics
     from reports.models import ProblemType, Service
     from reports.retention import prune_reports
     from reports.services import Reporter, submit_report

@@ -25,7 +25,7 @@ SEED = 7
 def fill(now):
     import numpy as np
 
-    from analytics import pipeline
+    from analytics import baselines, pipeline
     from analytics.binning import refresh_buckets
     from analytics.scenarios import generate_reports
     from analytics.simulation import insert_simulated, outage_for_group, service_profiles
@@ -40,7 +40,7 @@ def fill(now):
     )
     insert_simulated(history, problem_ids, service_ids)
     refresh_buckets(now - timedelta(days=8), live_from)
-    pipeline.rebuild_baselines(live_from)
+    baselines.rebuild_baselines(live_from)
     moment = live_from
     while moment < now:  # the per-minute job, as the beat schedule would run it
         following = min(moment + timedelta(minutes=1), now)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 
-from analytics import pipeline
+from analytics import baselines, pipeline
 from analytics.binning import refresh_buckets
 from analytics.detector import Level
 from analytics.detector.baselines import fit_baselines, slot_of_week
@@ -107,7 +107,7 @@ def test_baselines_are_rebuilt_from_history_without_incident_buckets(outlook):
     make_incident(
         outlook, started_at=spike, ended_at=spike + timedelta(minutes=5), reports=90, expected=4
     )
-    pipeline.rebuild_baselines(NOON)
+    baselines.rebuild_baselines(NOON)
     baseline = Baseline.objects.get(service=outlook)
     monday_noon = baseline.expected[144]
     assert 1.0 < monday_noon < 5.0  # the 90-report day is left out
@@ -129,8 +129,8 @@ def test_the_rebuild_stores_exactly_the_fit_of_the_buckets_it_read(outlook, team
         for i, n in enumerate(row)
         if n
     )
-    monkeypatch.setattr(pipeline, "BASELINE_BATCH", 1)
-    pipeline.rebuild_baselines(NOON, [outlook.pk, teams.pk])
+    monkeypatch.setattr(baselines, "BASELINE_BATCH", 1)
+    baselines.rebuild_baselines(NOON, [outlook.pk, teams.pk])
     history = counts.copy()
     history[1, :3000] = np.nan
     fit = fit_baselines(history, slot_of_week(start, width), 288, np.zeros(history.shape, bool))
@@ -143,7 +143,7 @@ def test_the_rebuild_stores_exactly_the_fit_of_the_buckets_it_read(outlook, team
 
 
 def test_a_service_without_history_gets_a_zero_baseline(outlook):
-    assert pipeline.rebuild_baselines(NOON) == Service.objects.active().count()
+    assert baselines.rebuild_baselines(NOON) == Service.objects.active().count()
     assert set(Baseline.objects.get(service=outlook).expected) == {0.0}
 
 

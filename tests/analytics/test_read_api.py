@@ -53,7 +53,7 @@ def test_the_series_is_dense_with_the_baseline(client, outlook, django_assert_nu
 
 
 def test_the_series_is_kept_until_the_next_analytics_run_and_revalidates(
-    client, outlook, django_assert_num_queries
+    client, outlook, django_assert_num_queries, frozen_now, monkeypatch
 ):
     pipeline.refresh_analytics(timezone.now())
     first = client.get("/api/v1/services/outlook/series?hours=2")
@@ -69,7 +69,9 @@ def test_the_series_is_kept_until_the_next_analytics_run_and_revalidates(
         "/api/v1/services/outlook/series?hours=2", HTTP_IF_NONE_MATCH=first["ETag"]
     )
     assert (unchanged.status_code, unchanged.content) == (304, b"")
-    pipeline.refresh_analytics(timezone.now())  # a new run: a new answer with the new reports
+    later = frozen_now + timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    pipeline.refresh_analytics(later)  # a new run: a new answer with the new reports
     fresh = client.get("/api/v1/services/outlook/series?hours=2")
     assert sum(p["reports"] for p in fresh.json()["points"]) == 3
     assert fresh["ETag"] != first["ETag"]

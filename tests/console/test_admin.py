@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics import pipeline
+from analytics import baselines, pipeline
 from reports.models import Comment
 from tests.factories import make_report, make_reports
 
@@ -23,7 +23,7 @@ def test_every_registered_model_has_a_working_list_with_data(operator_client, ou
     make_reports(outlook, 30, at=now)
     make_report(outlook, at=now, key="c" * 32, comment="broken")
     pipeline.refresh_analytics(now)
-    pipeline.rebuild_baselines(now)
+    baselines.rebuild_baselines(now)
     for model, model_admin in admin.site._registry.items():
         meta = model._meta
         url = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")

@@ -155,7 +155,7 @@ def test_the_celery_task_recounts_a_quarantine_window(outlook, flood):
 def test_a_slow_onset_incident_survives_a_quarantine_that_removed_nothing(outlook):
     """The replay reaches past the decision: a rise that took an hour of evidence to open an
     incident (3.2× at 5 reports per bucket: only the hour-long window opens on it) is found again."""
-    from analytics import pipeline
+    from analytics import baselines, pipeline
     from analytics.models import Incident
 
     width = timedelta(minutes=5)
@@ -164,7 +164,7 @@ def test_a_slow_onset_incident_survives_a_quarantine_that_removed_nothing(outloo
     ServiceBucket.objects.bulk_create(
         ServiceBucket(service=outlook, start=base - i * width, reports=5) for i in range(1, 8 * 288)
     )
-    pipeline.rebuild_baselines(base)
+    baselines.rebuild_baselines(base)
     pipeline.refresh_analytics(base - timedelta(minutes=1))
     for b in range(16):
         make_reports(outlook, 16, at=base + b * width + timedelta(minutes=1), prefix=f"b{b}")

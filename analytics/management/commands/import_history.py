@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from analytics import pipeline
+from analytics import baselines
 from analytics.backtest import BacktestError, infer_width, read_series
 from analytics.models import ServiceBucket
 from analytics.timeutils import bucket_width
@@ -63,7 +63,7 @@ class Command(BaseCommand):
                 ],
                 batch_size=5000,
             )
-        pipeline.rebuild_baselines(timezone.now(), services=[target.pk])
+        baselines.rebuild_baselines(timezone.now(), services=[target.pk])
         self.stdout.write(
             f"{target.name}: {len(counts)} buckets imported "
             f"({counts.index[0]:%Y-%m-%d %H:%M} – {counts.index[-1]:%Y-%m-%d %H:%M} UTC, "

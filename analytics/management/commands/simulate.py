@@ -7,7 +7,7 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from analytics import pipeline
+from analytics import baselines
 from analytics.binning import refresh_buckets
 from analytics.scenarios import generate_reports
 from analytics.simulation import (
@@ -61,7 +61,7 @@ class Command(BaseCommand):
             reports = generate_reports(rng, profiles, since, now, step=timedelta(minutes=5))
             count = insert_simulated(reports, problem_ids, service_ids)
             refresh_buckets(since, now)
-            services = pipeline.rebuild_baselines(now)
+            services = baselines.rebuild_baselines(now)
             self.stdout.write(
                 f"back-filled {count} simulated reports since {since:%Y-%m-%d %H:%M} UTC; "
                 f"baselines rebuilt for {services} services"
