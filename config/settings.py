@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "config.metrics.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
+    "config.bad_requests.RequestGuardMiddleware",  # 413 / 400 before any view or query
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages (the service page's map and chart data) compress ~5×. CSRF tokens are masked afresh
     # in every response, which is what keeps compression from leaking them (BREACH).
@@ -291,7 +292,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.bad_requests.BoundedJSONParser"],
+    "EXCEPTION_HANDLER": "config.bad_requests.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {

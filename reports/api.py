@@ -22,7 +22,11 @@ _TIMESTAMP = serializers.DateTimeField()
 
 class ReportCreateAPI(APIView):
     def check_throttles(self, request: Request) -> None:
-        wait = check_reporter_throttle(request)
+        """DRF would throttle before the body is read; here only a valid report counts
+        against the limits (post() calls _throttle after validation)."""
+
+    def _throttle(self, request: Request, service_id: int) -> None:
+        wait = check_reporter_throttle(request, service_id)
         if wait is not None:
             count_refusal("throttled")
             self.throttled(request, wait)
@@ -91,6 +95,7 @@ class ReportCreateAPI(APIView):
         serializer = self.InputSerializer(data=request.data, context={"entry": entry})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        self._throttle(request, service.pk)
         now = timezone.now()
         reporter = reporter_from_request(
             request, now=now, country=data.get("country", ""), region=data.get("region", "")

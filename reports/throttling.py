@@ -75,9 +75,14 @@ def windows() -> list[Window]:
     return found
 
 
-def _idents(request: HttpRequest, now: float) -> dict[str, str]:
+def _idents(request: HttpRequest, now: float, service_id: int | None) -> dict[str, str]:
     identity = request_identity(request, datetime.fromtimestamp(now, UTC).date())
-    return {"reporter": identity.reporter_key, "network": identity.network_key}
+    # A person may report several services at once (a provider-wide outage): the reporter's
+    # limit is per service; the network's, against floods, is over all of them.
+    reporter = (
+        identity.reporter_key if service_id is None else f"{identity.reporter_key}:{service_id}"
+    )
+    return {"reporter": reporter, "network": identity.network_key}
 
 
 def _keys(window: Window, ident: str, now: float) -> tuple[str, str, float]:
@@ -163,13 +168,16 @@ def _refusals_other(cache, plan: list[tuple[Window, str, str, float]]) -> list[b
     return refused
 
 
-def check_reporter_throttle(request: HttpRequest) -> float | None:
-    """None when the request may go on; otherwise the seconds to wait before the next attempt."""
+def check_reporter_throttle(request: HttpRequest, service_id: int | None = None) -> float | None:
+    """None when the report may be stored; otherwise the seconds to wait before the next one.
+
+    Call it only for a valid report (a refused or malformed request must not use up anyone's
+    allowance); `service_id` makes the reporter's windows that service's alone."""
     configured = windows()
     if not configured:
         return None
     now = clock()
-    idents = _idents(request, now)
+    idents = _idents(request, now, service_id)
     plan = [(w, *_keys(w, idents[w.identity], now)) for w in configured]
     cache = caches["default"]
     try:

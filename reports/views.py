@@ -53,14 +53,6 @@ def submit_report_form(request: HttpRequest, slug: str) -> HttpResponse:
         return _confirm_page(request, service)
     back = redirect("service-detail", slug=service.slug)
     back["Location"] += "#report"
-    wait = check_reporter_throttle(request)
-    if wait is not None:
-        count_refusal("throttled")
-        messages.error(
-            request,
-            f"Too many reports from your connection; please try again in {math.ceil(wait)} seconds.",
-        )
-        return back
     if pow.enabled():
         pow.record_submission()
         problem = pow.check(
@@ -78,6 +70,14 @@ def submit_report_form(request: HttpRequest, slug: str) -> HttpResponse:
                 # ErrorList hands out messages (its __getitem__ unwraps each ValidationError);
                 # the stubs type its items as stored.
                 messages.error(request, error)  # type: ignore[arg-type]
+        return back
+    wait = check_reporter_throttle(request, service.pk)  # valid reports only count against it
+    if wait is not None:
+        count_refusal("throttled")
+        messages.error(
+            request,
+            f"Too many reports from your connection; please try again in {math.ceil(wait)} seconds.",
+        )
         return back
     now = timezone.now()
     submission = submit_pending(

@@ -3,7 +3,7 @@ import json
 import pytest
 from django.db import connection
 
-from reports.models import Comment, Report
+from reports.models import Comment, Report, Service
 
 URL = "/api/v1/services/outlook/reports"
 
@@ -192,3 +192,40 @@ def test_throttle_cache_keys_hold_no_address(client, outlook):
         keys = [key.decode() for key in cache._cache.get_client().keys("*")]
     assert any("reporter" in key for key in keys) and any("network" in key for key in keys)
     assert not any("198.51.100" in key for key in keys)
+
+
+def test_refused_requests_use_up_no_allowance(client, outlook, settings, throttle_clock):
+    """Ten bad requests (unknown problem, unknown service, a non-object body) then a good one:
+    the good one is counted, not answered 429."""
+    settings.TREMOR = {**settings.TREMOR, "REPORT_THROTTLE_RATE": "3/min"}
+    bad = [post(client, {"problem": "nope"}).status_code for _ in range(4)]
+    bad += [post(client, {"problem": "login"}, url="/api/v1/services/nope/reports").status_code]
+    bad += [post(client, "[1]").status_code for _ in range(5)]
+    assert sorted(set(bad)) == [400, 404]
+    assert post(client, {"problem": "login"}).status_code == 201
+
+
+def test_a_reporter_may_report_many_services_at_once(client, catalog, settings, throttle_clock):
+    """During a provider-wide outage one person reports service after service: the reporter's
+    limit is per service."""
+    settings.TREMOR = {**settings.TREMOR, "REPORT_THROTTLE_RATE": "2/min"}
+    services = list(Service.objects.active().order_by("slug")[:12])
+    statuses = [
+        post(
+            client,
+            {"problem": s.category.problem_types.first().slug},
+            url=f"/api/v1/services/{s.slug}/reports",
+        ).status_code
+        for s in services
+    ]
+    assert statuses == [201] * 12
+    first = services[0]
+    again = [
+        post(
+            client,
+            {"problem": first.category.problem_types.first().slug},
+            url=f"/api/v1/services/{first.slug}/reports",
+        ).status_code
+        for _ in range(2)
+    ]
+    assert again == [200, 429]  # still limited on any one service
