@@ -19,7 +19,8 @@ COPY analytics ./analytics
 COPY console ./console
 RUN pip install --no-cache-dir --no-deps .
 COPY . .
-# Settings need a database URL to import; nothing connects while collecting static files.
+# manage.py starts the embedded PostgreSQL when no DATABASE_URL is set; a URL keeps the build
+# off it (nothing connects while collecting static files).
 RUN DATABASE_URL=postgresql://build@localhost/build SECRET_KEY=build-only \
     python manage.py collectstatic --noinput \
     && useradd --system --uid 1000 tremor \

@@ -63,7 +63,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 # mypy with the Django and DRF plugins on every app package ([tool.mypy] files). The plugin
-# imports the settings; the URL keeps them off the embedded database, and nothing connects to it.
+# imports the settings (which start nothing); the URL is only a guard, and nothing connects to it.
 typecheck: install
 	DATABASE_URL=postgresql://mypy@localhost/mypy $(VENV)/bin/mypy
 

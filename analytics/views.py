@@ -209,7 +209,9 @@ def _service_context(slug: str, comments_page: int) -> dict:
             )
     problem_types = list(service.category.problem_types.all())
     by_country = country_counts(service, start, now)
-    removed = Quarantine.objects.removed_as_abuse(service.pk, start, now)
+    removed, removed_from, removed_until = Quarantine.objects.removed_as_abuse(
+        service.pk, start, now
+    )
     updates = list(
         OfficialUpdate.objects.filter(service=service, posted_at__gte=now - timedelta(days=7))[:5]
     )
@@ -239,6 +241,8 @@ def _service_context(slug: str, comments_page: int) -> dict:
         "open_incident": open_incident,
         "incident_countries": countries,
         "removed_as_abuse": removed,
+        "removed_from": removed_from,
+        "removed_until": removed_until,
         "official_updates": updates,
         "maintenance": maintenance,
         "world_map": report_map(by_country, names) if by_country else [],

@@ -265,15 +265,19 @@ class BlockedPattern(models.Model):
 
 
 class QuarantineQuerySet(models.QuerySet):
-    def removed_as_abuse(self, service_id: int, start: datetime, end: datetime) -> int:
-        """How many of a service's reports sent in [start, end) are set aside as abuse now, as
-        the quarantines counted them (pages read this, never a scan of the reports)."""
-        return (
-            self.filter(
-                service_id=service_id, released_at__isnull=True, start__lt=end, end__gt=start
-            ).aggregate(total=models.Sum("reports_count"))["total"]
-            or 0
+    def removed_as_abuse(
+        self, service_id: int, start: datetime, end: datetime
+    ) -> tuple[int, datetime | None, datetime | None]:
+        """The quarantines in force that overlap [start, end) for a service: how many reports
+        they set aside, from the first one's start to the last one's end (a quarantine reaching
+        outside the window is counted whole, so the page names the span it covers). Pages read
+        this, never a scan of the reports."""
+        found = self.filter(
+            service_id=service_id, released_at__isnull=True, start__lt=end, end__gt=start
+        ).aggregate(
+            total=models.Sum("reports_count"), first=models.Min("start"), last=models.Max("end")
         )
+        return found["total"] or 0, found["first"], found["last"]
 
 
 class Quarantine(models.Model):

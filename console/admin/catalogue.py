@@ -62,7 +62,7 @@ class ServiceAdmin(admin.ModelAdmin):
         source = queryset.get()
         targets = Service.objects.active().filter(category=source.category).exclude(pk=source.pk)
         if target_id := request.POST.get("target"):
-            target = targets.filter(pk=target_id).first()
+            target = targets.filter(pk=target_id).first() if target_id.isdigit() else None
             if target is None:
                 self.message_user(request, "Choose a target in the same category.", messages.ERROR)
                 return None

@@ -118,3 +118,24 @@ def test_the_shares_are_measured_on_the_crowd_that_decided_not_on_all_that_came_
     assert "one network" in concentration.concentration_reasons([incident], later)[incident.pk]
     monkeypatch.setattr(concentration, "SAMPLE", 10_000)
     assert incident.pk not in concentration.concentration_reasons([incident], later)
+
+
+def test_a_held_flood_keeps_the_since_of_an_amber_status_and_a_cleared_one_dates_from_its_decision(
+    outlook,
+):
+    baseline(outlook)
+    pipeline.refresh_analytics(NOON - timedelta(minutes=1))
+    amber_since = NOON - timedelta(minutes=40)
+    ServiceStatus.objects.filter(service=outlook).update(level=Level.POSSIBLE, since=amber_since)
+    for i in range(60):
+        make_report(outlook, at=NOON + timedelta(minutes=1), key=f"{i:032x}")
+    Report.objects.update(network_key="n" * 32)
+    pipeline.refresh_analytics(NOON + timedelta(minutes=2))
+    incident = Incident.objects.get()
+    assert incident.review == "held"
+    status = ServiceStatus.objects.get(service=outlook)
+    assert (status.level, status.since) == (Level.POSSIBLE, amber_since)
+    Incident.objects.update(review=Incident.Review.CLEARED)
+    pipeline.refresh_analytics(NOON + timedelta(minutes=3))
+    status = ServiceStatus.objects.get(service=outlook)
+    assert (status.level, status.since) == (Level.PROBLEMS, incident.detected_at)

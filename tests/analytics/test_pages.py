@@ -436,3 +436,36 @@ def test_a_bot_that_fills_the_hidden_trap_field_is_stored_but_not_counted(client
     assert response.status_code == 302
     report = Report.objects.get()
     assert not report.is_counted and report.not_counted_reason == "honeypot"
+
+
+def test_no_public_page_or_read_answer_reads_the_raw_reports(client, outlook, now):
+    """Pages and the read API are built from buckets, statuses, incidents and quarantine
+    totals: a flood of reports costs them nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from analytics.models import Incident
+    from console.quarantine import apply_quarantine
+    from reports.models import Quarantine
+
+    make_reports(outlook, 30, at=now, comment="down")
+    pipeline.refresh_analytics(now)  # opens an incident on the 30 reports
+    incident = Incident.objects.get(service=outlook)
+    apply_quarantine(
+        Quarantine(
+            service=outlook, start=now - timedelta(hours=2), end=now - timedelta(hours=1),
+            reporter_key="k" * 32, reason="x",
+        ),
+        None,
+        recount=True,
+    )  # fmt: skip
+    paths = [
+        "/", "/services/outlook/", f"/groups/{outlook.group.slug}/", f"/incidents/{incident.pk}/",
+        "/search/?q=out", "/api/v1/services", "/api/v1/services/outlook",
+        "/api/v1/services/outlook/series", "/api/v1/incidents",
+    ]  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        for path in paths:
+            assert client.get(path).status_code == 200, path
+    assert len(queries) > 0
+    assert [q["sql"] for q in queries if "reports_report" in q["sql"]] == []

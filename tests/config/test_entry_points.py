@@ -36,6 +36,20 @@ def test_a_query_before_the_start_fails_instead_of_finding_another_server(tmp_pa
     assert "embedded-postgres-not-started" in done.stderr
 
 
+def test_the_wsgi_entry_point_starts_the_embedded_server_and_queries_it(tmp_path):
+    done = run_python(
+        "import config.wsgi; from django.db import connection; "
+        "cursor = connection.cursor(); cursor.execute('SELECT 41 + 1'); "
+        "print(cursor.fetchone()[0]); connection.close(); "
+        "from config import embedded_db; from django.conf import settings; "
+        "embedded_db.stop_embedded(settings.EMBEDDED_PGDATA)",
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "42"
+    assert (tmp_path / "pgdata" / "PG_VERSION").exists()
+
+
 def test_a_second_start_changes_nothing():
     from django.conf import settings
 

@@ -67,7 +67,32 @@ def test_the_service_page_says_how_many_reports_were_removed(client, outlook, fl
     )  # fmt: skip
     apply_quarantine(quarantine, None, recount=True)
     body = client.get("/services/outlook/").content.decode()
-    assert "40 reports sent around this time were removed as abuse" in body
+    start = f"{flood - timedelta(hours=1):%b %-d, %H:%M} UTC"
+    assert "40 reports sent between" in body and start in body
+    assert "were removed as abuse" in body
+
+
+def test_the_abuse_note_names_the_whole_span_of_a_quarantine_reaching_past_the_day(
+    client, outlook, flood
+):
+    reaching = Quarantine(
+        service=outlook, start=flood - timedelta(days=3), end=flood, network_key="n" * 32,
+        reason="a long flood",
+    )  # fmt: skip
+    apply_quarantine(reaching, None, recount=True)
+    body = client.get("/services/outlook/").content.decode()
+    assert "40 reports sent between" in body
+    assert f"{flood - timedelta(days=3):%b %-d, %H:%M} UTC" in body  # its start, days ago
+
+
+def test_a_released_quarantine_is_no_longer_on_the_page(client, outlook, flood):
+    quarantine = Quarantine(
+        service=outlook, start=flood - timedelta(hours=1), end=flood, network_key="n" * 32,
+        reason="flood",
+    )  # fmt: skip
+    apply_quarantine(quarantine, None, recount=True)
+    release_quarantine(quarantine, None, recount=True)
+    assert "removed as abuse" not in client.get("/services/outlook/").content.decode()
 
 
 def test_a_quarantine_needs_an_identity_and_a_sane_window(outlook):

@@ -1,7 +1,7 @@
 """`make run`: the whole product in one terminal (database, worker with beat, web; demo traffic).
 
-With no DATABASE_URL the settings have already started the embedded PostgreSQL in var/; this
-command migrates, loads the catalogue, starts the Celery worker with embedded beat and the web
+With no DATABASE_URL, manage.py (the entry point) has already started the embedded PostgreSQL
+in var/; this command migrates, loads the catalogue, starts the Celery worker with embedded beat and the web
 server (gunicorn with threads, as in the image), and on Ctrl-C stops all of them (and the
 embedded database it started).
 """
