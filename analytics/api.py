@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
@@ -15,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics.detector import Level
+from analytics.incidents import incident_public_level
 from analytics.models import Incident
 from analytics.page_cache import analytics_stamp, cached_response
 from analytics.series import service_series, status_for
@@ -67,7 +69,24 @@ class ServiceDetailSerializer(ServiceSerializer):
 class IncidentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     service = serializers.CharField(source="service.slug")
-    status = serializers.CharField()
+    service_name = serializers.CharField(source="service.name")
+    url = serializers.SerializerMethodField(help_text="The incident's public page.")
+    status = serializers.CharField(
+        help_text="The detector's state: open, recovering or resolved (see public_level)."
+    )
+    public_level = serializers.SerializerMethodField(
+        help_text="What the public sees for it now: ok once resolved; possible while recovering "
+        "or held for review (or withdrawn by a quarantine); problems while open."
+    )
+    held = serializers.SerializerMethodField(
+        help_text="Held for review: a moderator checks before it is shown as an outage."
+    )
+    withdrawn = serializers.SerializerMethodField(
+        help_text="Withdrawn: the reports that opened it were quarantined as abuse."
+    )
+    verdict = serializers.CharField(
+        help_text='A moderator\'s judgement: "" (none yet), "confirmed" or "false_alarm".'
+    )
     started_at = serializers.DateTimeField(
         help_text="When reports began rising (the first elevated bucket of the deciding window)."
     )
@@ -77,13 +96,15 @@ class IncidentSerializer(serializers.Serializer):
     peak_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField(allow_null=True)
     opened_reports = serializers.IntegerField(help_text="Reports in the deciding window.")
-    opened_expected = serializers.FloatField(help_text="Expected reports in that window.")
+    opened_expected = serializers.SerializerMethodField(
+        help_text="Expected reports in that window (two decimals)."
+    )
     opened_buckets = serializers.IntegerField(help_text="The deciding window's length in buckets.")
     opened_ratio = serializers.FloatField(
         help_text="opened_reports / max(opened_expected, 0.5 per bucket), one decimal, at most 1000."
     )
     peak_reports = serializers.IntegerField()
-    peak_expected = serializers.FloatField()
+    peak_expected = serializers.SerializerMethodField(help_text="Two decimals.")
     peak_ratio = serializers.FloatField(help_text="The same rule for the peak bucket.")
     level = serializers.SerializerMethodField()
     opened_probability = serializers.FloatField(help_text="Upper-tail probability at opening.")
@@ -95,8 +116,28 @@ class IncidentSerializer(serializers.Serializer):
     )
     review_reason = serializers.CharField()
 
-    def get_level(self, incident) -> str:
+    def get_level(self, incident: Incident) -> str:
         return Level(incident.level).slug
+
+    def get_public_level(self, incident: Incident) -> str:
+        return Level(incident_public_level(incident)).slug
+
+    def get_held(self, incident: Incident) -> bool:
+        return incident.review == Incident.Review.HELD
+
+    def get_withdrawn(self, incident: Incident) -> bool:
+        return incident.withdrawn_by_id is not None
+
+    def get_url(self, incident: Incident) -> str:
+        path = reverse("incident-detail", args=[incident.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_opened_expected(self, incident: Incident) -> float:
+        return round(incident.opened_expected, 2)
+
+    def get_peak_expected(self, incident: Incident) -> float:
+        return round(incident.peak_expected, 2)
 
 
 def _services():
@@ -209,3 +250,10 @@ class IncidentListAPI(ListAPIView):
                 )
             incidents = incidents.filter(status=status)
         return incidents.order_by("-started_at", "-pk")
+
+
+class IncidentDetailAPI(APIView):
+    @extend_schema(responses=IncidentSerializer, summary="One incident with its evidence")
+    def get(self, request: Request, pk: int) -> Response:
+        incident = get_object_or_404(Incident.objects.select_related("service"), pk=pk)
+        return Response(IncidentSerializer(incident, context={"request": request}).data)

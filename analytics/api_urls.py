@@ -7,4 +7,5 @@ urlpatterns = [
     path("services/<slug:slug>", api.ServiceDetailAPI.as_view(), name="api-service-detail"),
     path("services/<slug:slug>/series", api.ServiceSeriesAPI.as_view(), name="api-service-series"),
     path("incidents", api.IncidentListAPI.as_view(), name="api-incident-list"),
+    path("incidents/<int:pk>", api.IncidentDetailAPI.as_view(), name="api-incident-detail"),
 ]

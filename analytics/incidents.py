@@ -67,7 +67,7 @@ def hold_for_review(now: datetime) -> set[int]:
     return {sid for sid, i in unresolved.items() if i.review == Incident.Review.HELD}
 
 
-def public_level(quiet: int, state: IncidentState | None, held: bool) -> int:
+def public_level(quiet: int, state: IncidentState | Incident | None, held: bool) -> int:
     """The one place that decides what the public sees for a service.
 
     `quiet` is the level of the service's last judged buckets without an incident (amber at
@@ -81,6 +81,12 @@ def public_level(quiet: int, state: IncidentState | None, held: bool) -> int:
     if held:
         level = min(level, int(Level.POSSIBLE))
     return level
+
+
+def incident_public_level(incident: Incident) -> int:
+    """The level an incident gives its service now, by the same rule (a resolved one: none);
+    what the read API shows a client, so a held incident is never "problems" there either."""
+    return public_level(int(Level.OK), incident, held=incident.review == Incident.Review.HELD)
 
 
 def level_since(

@@ -81,6 +81,7 @@ class ReportCreateAPI(APIView):
             200: OpenApiResponse(OutputSerializer, "Stored; this reporter was already counted."),
             400: OpenApiResponse(description="Invalid input, with a message per field."),
             404: OpenApiResponse(description="Unknown service."),
+            413: OpenApiResponse(description="The body is over the size limit (given as limit)."),
             429: OpenApiResponse(description="Too many reports; see Retry-After."),
         },
         summary="Report a problem with a service",

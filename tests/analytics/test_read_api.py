@@ -119,3 +119,48 @@ def test_the_openapi_schema_and_offline_docs_are_served(client, db):
     assert b"/api/v1/services/{slug}/reports" in schema.content
     docs = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs and "cdn" not in docs.lower()
+
+
+def test_a_held_incident_is_never_problems_to_a_client(client, outlook, frozen_now):
+    incident = make_incident(
+        outlook, started_at=frozen_now - timedelta(minutes=30), reports=40, expected=3
+    )
+    incident.review = "held"
+    incident.save()
+    listed = client.get("/api/v1/incidents").json()["results"][0]
+    assert listed["status"] == "open"  # the detector's state, explained by public_level
+    assert (listed["public_level"], listed["held"], listed["withdrawn"]) == (
+        "possible",
+        True,
+        False,
+    )
+
+
+def test_an_open_incident_is_problems_and_a_resolved_one_ok(client, outlook, frozen_now):
+    start = frozen_now - timedelta(hours=3)
+    make_incident(
+        outlook, started_at=start, reports=40, expected=3, ended_at=start + timedelta(hours=1)
+    )
+    make_incident(outlook, started_at=frozen_now - timedelta(minutes=20), reports=50, expected=3)
+    levels = [i["public_level"] for i in client.get("/api/v1/incidents").json()["results"]]
+    assert levels == ["problems", "ok"]  # newest first
+
+
+def test_one_incident_has_its_page_its_service_name_and_its_verdict(client, outlook, frozen_now):
+    incident = make_incident(
+        outlook, started_at=frozen_now - timedelta(minutes=30), reports=40, expected=3.14159
+    )
+    incident.verdict = "confirmed"
+    incident.save()
+    body = client.get(f"/api/v1/incidents/{incident.pk}").json()
+    assert body["url"] == f"http://testserver/incidents/{incident.pk}/"
+    assert (body["service"], body["service_name"], body["verdict"]) == (
+        "outlook",
+        "Outlook",
+        "confirmed",
+    )
+    assert body["opened_expected"] == 3.14
+    assert body["detected_at"].startswith("2026-03-02T")
+    assert client.get("/api/v1/incidents/999999").json() == {
+        "detail": "No Incident matches the given query."
+    }

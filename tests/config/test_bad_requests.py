@@ -77,3 +77,11 @@ def test_a_body_within_the_limit_still_goes_through(client, outlook, settings):
         REMOTE_ADDR="198.51.100.9",
     )
     assert response.status_code == 201
+
+
+def test_the_schema_declares_the_refusals_of_the_report_endpoint(client, db):
+    import yaml
+
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    answers = schema["paths"]["/api/v1/services/{slug}/reports"]["post"]["responses"]
+    assert {"400", "404", "413", "429"} <= set(answers)
