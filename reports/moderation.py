@@ -11,6 +11,13 @@ from reports.models import BlockedPattern, Comment
 LINK = re.compile(
     r"https?://|www\.|\b[\w-]+\.(?:com|net|org|info|io|ru|xyz|top|click|link)\b", re.I
 )
+# Characters that change how text around them is shown without being seen: bidirectional
+# overrides and isolates (a comment could reverse a link's text), zero-width joiners and
+# spaces, and the other format and control characters. Newlines and tabs stay.
+INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
 _CACHE_SECONDS = 60
 _cache: tuple[float, list[re.Pattern]] | None = None
 
@@ -34,6 +41,11 @@ def forget_blocklist(**kwargs: object) -> None:
     """Drop this process's copy (connected to BlockedPattern's save and delete signals)."""
     global _cache
     _cache = None
+
+
+def without_invisible_controls(text: str) -> str:
+    """The text with invisible control and format characters removed (INVISIBLE)."""
+    return INVISIBLE.sub("", text)
 
 
 def hold_reason(body: str, reporter_key: str) -> str:

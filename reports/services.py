@@ -14,7 +14,7 @@ from reports.geo import country_for_address
 from reports.group_commit import GroupCommit
 from reports.identity import request_identity
 from reports.models import Comment, ProblemType, Report, Service
-from reports.moderation import hold_reason
+from reports.moderation import hold_reason, without_invisible_controls
 
 
 @dataclass(frozen=True)
@@ -75,18 +75,31 @@ def pending_report(
     seconds_to_submit: int | None = None,
 ) -> Pending:
     """A report ready for `store_reports`; reads the database only to review a comment."""
-    body = comment.strip()
+    body = without_invisible_controls(comment).strip()
     return Pending(
         service=service,
         problem=problem,
         reporter=reporter,
         now=now or timezone.now(),
         comment=body,
-        comment_held=hold_reason(body, reporter.key) if body else "",
+        comment_held=(
+            "the form's hidden trap field was filled in"
+            if honeypot and body
+            else hold_reason(body, reporter.key)
+            if body
+            else ""
+        ),
         simulated=simulated,
         honeypot=honeypot,
         seconds_to_submit=seconds_to_submit,
     )
+
+
+def _comment_status(pending: Pending) -> str:
+    # A bot that filled the trap field wrote the comment too: never shown, kept for moderators.
+    if pending.honeypot:
+        return Comment.Status.SPAM
+    return Comment.Status.PENDING if pending.comment_held else Comment.Status.VISIBLE
 
 
 def submit_report(**fields) -> Submission:
@@ -128,7 +141,7 @@ def store_reports(batch: list[Pending]) -> list[Submission]:
         [p.honeypot for p in batch],
         leads,
         [p.comment for p in batch],
-        [Comment.Status.PENDING if p.comment_held else Comment.Status.VISIBLE for p in batch],
+        [_comment_status(p) for p in batch],
         [p.comment_held for p in batch],
     ]
     pairs = sorted(first)

@@ -69,3 +69,24 @@ def test_moderation_actions_are_audited(outlook, moderator):
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.rows, entry.user.username) == ("comments hidden", 1, "mo")
     assert str(spam.pk) in entry.detail
+
+
+def test_a_comment_sent_with_the_trap_field_filled_is_never_shown(client, outlook):
+    client.post(
+        "/services/outlook/report",
+        {"problem": "login", "website": "http://spam.example", "comment": "buy cheap pills"},
+    )
+    stored = Comment.objects.get(body="buy cheap pills")
+    assert stored.status == "spam" and "trap field" in stored.held_because
+    assert "cheap pills" not in client.get("/services/outlook/").content.decode()
+
+
+def test_invisible_control_characters_are_stripped_from_a_comment(outlook):
+    body = "login \u202eedoc\u202c fails\u200b\u2066 here\u2069\ufeff"
+    make_report(outlook, at=timezone.now() - timedelta(minutes=1), key="b" * 32, comment=body)
+    assert Comment.objects.get().body == "login edoc fails here"
+
+
+def test_line_breaks_and_accents_in_a_comment_are_kept(outlook):
+    body = "Anmeldung schlägt fehl\nseit 9 Uhr — 登录失败"
+    assert comment(outlook, body).body == body
