@@ -205,6 +205,7 @@ class _Pass:
     now: datetime
     current: datetime  # the filling bucket's start
     services: np.ndarray
+    row_of: dict[int, int]  # service id → its row
     tunings: dict[int, DetectorSettings]
     previous: dict[int, tuple[int, datetime | None, datetime | None]]  # level, since, until
     incidents: dict[int, Incident]  # unresolved, or ended within the cool-down
@@ -313,6 +314,7 @@ def _load(now: datetime) -> _Pass | None:
         now=now,
         current=current,
         services=services,
+        row_of=row_of,
         tunings=tunings,
         previous=previous,
         incidents=incidents,
@@ -332,9 +334,8 @@ def _judge(run: _Pass) -> Verdicts:
     """Every window's verdict in one vectorised call; tuned services again with their own
     settings (few: one call each)."""
     verdicts = judge(run.observed, run.expected, run.noise, run.closed)
-    row_of = {int(sid): row for row, sid in enumerate(run.services)}
     for sid, tuned in run.tunings.items():
-        rows = run.rows(row_of[sid])
+        rows = run.rows(run.row_of[sid])
         own = judge(
             run.observed[rows], run.expected[rows], run.noise[rows], run.closed[rows], tuned
         )

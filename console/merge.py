@@ -13,7 +13,7 @@ from reports.models import AuditEntry, Comment, Quarantine, Report, Service
 
 
 class MergeError(ValueError):
-    pass
+    """A merge the rules refuse (itself, or across categories); the message says why."""
 
 
 def merge_services(source: Service, target: Service, user: User | None = None) -> dict[str, int]:

@@ -82,17 +82,20 @@ def pending_report(
         reporter=reporter,
         now=now or timezone.now(),
         comment=body,
-        comment_held=(
-            "the form's hidden trap field was filled in"
-            if honeypot and body
-            else hold_reason(body, reporter.key)
-            if body
-            else ""
-        ),
+        comment_held=_why_held(body, reporter.key, honeypot),
         simulated=simulated,
         honeypot=honeypot,
         seconds_to_submit=seconds_to_submit,
     )
+
+
+def _why_held(body: str, reporter_key: str, honeypot: bool) -> str:
+    """Why a comment is not shown at once ("" for none)."""
+    if not body:
+        return ""
+    if honeypot:
+        return "the form's hidden trap field was filled in"
+    return hold_reason(body, reporter_key)
 
 
 def _comment_status(pending: Pending) -> str:

@@ -210,22 +210,12 @@ def test_a_reporter_may_report_many_services_at_once(client, catalog, settings, 
     limit is per service."""
     settings.TREMOR = {**settings.TREMOR, "REPORT_THROTTLE_RATE": "2/min"}
     services = list(Service.objects.active().order_by("slug")[:12])
-    statuses = [
-        post(
-            client,
-            {"problem": s.category.problem_types.first().slug},
-            url=f"/api/v1/services/{s.slug}/reports",
-        ).status_code
-        for s in services
-    ]
-    assert statuses == [201] * 12
-    first = services[0]
-    again = [
-        post(
-            client,
-            {"problem": first.category.problem_types.first().slug},
-            url=f"/api/v1/services/{first.slug}/reports",
-        ).status_code
-        for _ in range(2)
-    ]
+
+    def report(service: Service) -> int:
+        problem = service.category.problem_types.first().slug
+        url = f"/api/v1/services/{service.slug}/reports"
+        return post(client, {"problem": problem}, url=url).status_code
+
+    assert [report(s) for s in services] == [201] * 12
+    again = [report(services[0]) for _ in range(2)]
     assert again == [200, 429]  # still limited on any one service
