@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -126,13 +126,20 @@ def search(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()[:100]
     if not text:
         return redirect("home")
+    groups = list(
+        ServiceGroup.objects.filter(name__icontains=text).annotate(
+            size=Count("services", filter=Q(services__is_active=True))
+        )[:5]
+    )
+    if groups and groups[0].name.lower() == text.lower():
+        return redirect("group-detail", slug=groups[0].slug)
     matches = list(
         Service.objects.active().search(text).select_related("category", "group", "status")[:50]
     )
-    if len(matches) == 1 or (matches and matches[0].name.lower() == text.lower()):
+    if (len(matches) == 1 and not groups) or (matches and matches[0].name.lower() == text.lower()):
         return redirect("service-detail", slug=matches[0].slug)
     rows = service_rows(matches, timezone.now()) if matches else []
-    return render(request, "analytics/search.html", {"query": text, "rows": rows})
+    return render(request, "analytics/search.html", {"query": text, "rows": rows, "groups": groups})
 
 
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views import defaults
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -75,11 +74,3 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpRespon
     if isinstance(exc, RequestDataTooBig):
         return too_large(context["request"])
     return exception_handler(exc, context)
-
-
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """404: JSON under /api/ (a slug the URL pattern refuses included), the site's page
-    elsewhere."""
-    if request.path.startswith(API_PREFIX):
-        return JsonResponse({"detail": "Not found."}, status=404)
-    return defaults.page_not_found(request, exception)

@@ -1,5 +1,6 @@
 """Middleware of the project: a Content-Security-Policy header on every response (Django 5.2
-has none built in), and a quick 503 while the database cannot be reached."""
+has none built in), a trailing slash forgiven under /api/, and a quick 503 while the database
+cannot be reached."""
 
 import json
 import logging
@@ -8,6 +9,7 @@ import time
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 
 from config.metrics import count_refusal
 
@@ -28,6 +30,32 @@ class ContentSecurityPolicyMiddleware:
                     policy = relaxed
             response["Content-Security-Policy"] = policy
         return response
+
+
+def _resolves(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+class ApiTrailingSlashMiddleware:
+    """The API's addresses have no trailing slash; `/api/v1/services/` is served as
+    `/api/v1/services` rather than refused. Served, not redirected: a redirect would turn a
+    client's POST into a GET. Pages keep Django's APPEND_SLASH redirect the other way."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith("/api/") and path.endswith("/") and not _resolves(path):
+            trimmed = path.rstrip("/")
+            if _resolves(trimmed):
+                request.path_info = trimmed
+                request.path = request.path[: len(request.path) - len(path)] + trimmed
+        return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:

@@ -42,6 +42,7 @@ INSECURE_SECRET_KEY = "insecure-embedded-default-change-me-in-production"
 SECRET_KEY = env("SECRET_KEY", INSECURE_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "config.error_pages.csrf_failure"  # a page of the site, JSON under /api/
 
 INSTALLED_APPS = [
     "console.admin_site.TremorAdminConfig",  # django.contrib.admin with a rate-limited login
@@ -64,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
     "config.bad_requests.RequestGuardMiddleware",  # 413 / 400 before any view or query
+    "config.error_pages.NotAllowedPageMiddleware",  # a page for Django's empty 405
+    "config.middleware.ApiTrailingSlashMiddleware",  # /api/v1/services/ is /api/v1/services
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages (the service page's map and chart data) compress ~5×. CSRF tokens are masked afresh
     # in every response, which is what keeps compression from leaking them (BREACH).

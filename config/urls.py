@@ -5,7 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from config.health import healthz, readyz
 from config.metrics import metrics
 
-handler404 = "config.bad_requests.not_found"  # JSON under /api/
+# Each is JSON under /api/ and a page of the site elsewhere.
+handler400 = "config.error_pages.bad_request"
+handler403 = "config.error_pages.permission_denied"
+handler404 = "analytics.not_found.not_found"
+handler500 = "config.error_pages.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

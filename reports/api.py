@@ -33,7 +33,7 @@ class ReportCreateAPI(APIView):
 
     class InputSerializer(serializers.Serializer):
         problem = serializers.SlugField(
-            max_length=50, help_text="A problem type slug of the service."
+            max_length=50, help_text="A problem type slug of the service, in any case."
         )
         comment = serializers.CharField(
             required=False,
@@ -50,7 +50,7 @@ class ReportCreateAPI(APIView):
 
         def validate_problem(self, value: str) -> ProblemType:
             entry: ServiceEntry = self.context["entry"]
-            problem = entry.problems.get(value)
+            problem = entry.problem(value)
             if problem is None:
                 raise serializers.ValidationError(
                     f"Unknown problem type {value!r} for {entry.service.name}; "

@@ -114,6 +114,11 @@ class ServiceEntry:
     service: Service
     problems: dict[str, ProblemType]  # by slug, in button order
 
+    def problem(self, slug: str) -> ProblemType | None:
+        """The problem type with this slug in any case ("Login" is "login")."""
+        wanted = slug.lower()
+        return next((p for key, p in self.problems.items() if key.lower() == wanted), None)
+
 
 _entries: dict[str, tuple[float, ServiceEntry | None]] = {}
 

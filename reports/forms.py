@@ -44,7 +44,7 @@ class ReportForm(forms.Form):
     def clean_problem(self) -> ProblemType:
         slug = self.cleaned_data["problem"]
         problem = ProblemType.objects.filter(
-            category_id=self.service.category_id, slug=slug
+            category_id=self.service.category_id, slug__iexact=slug
         ).first()
         if problem is None:
             raise forms.ValidationError("Choose one of the problems listed for this service.")

@@ -5,9 +5,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, CharField, F, Func, IntegerField, Q, Value, When
+from django.db.models.functions import Greatest
 
 
 class ServiceGroup(models.Model):
@@ -56,31 +58,47 @@ class ProblemType(models.Model):
         return f"{self.category.name}: {self.name}"
 
 
+# pg_trgm's own default threshold: "gmial" is 0.33 from Gmail by word similarity, while the
+# next-closest name in the catalogue (GitLab) is 0.17.
+SIMILAR_ENOUGH = 0.3
+
+
 class ServiceQuerySet(models.QuerySet):
     def active(self) -> "ServiceQuerySet":
         return self.filter(is_active=True)
 
     def search(self, text: str) -> "ServiceQuerySet":
-        """Services whose name, slug or an alias contains `text` (any case): names starting
-        with it first, then the others, each alphabetically."""
+        """Services whose name, slug or an alias contains `text` (any case): the exact name
+        first, then names starting with it, then the others, each alphabetically. When none
+        does, those whose name or an alias is close to it in trigrams ("gmial" finds Gmail),
+        closest first: only then, because closeness alone also finds Steam for "teams"."""
         text = text.strip()
         aliases = Func(
             F("aliases"), Value(" "), function="array_to_string", output_field=CharField()
         )
-        return (
-            self.annotate(alias_text=aliases)
-            .filter(
-                Q(name__icontains=text) | Q(slug__icontains=text) | Q(alias_text__icontains=text)
-            )
-            .annotate(
+        with_aliases = self.annotate(alias_text=aliases)
+        containing = with_aliases.filter(
+            Q(name__icontains=text) | Q(slug__icontains=text) | Q(alias_text__icontains=text)
+        )
+        if containing.exists():
+            return containing.annotate(
                 rank=Case(
                     When(name__iexact=text, then=Value(0)),
                     When(name__istartswith=text, then=Value(1)),
                     default=Value(2),
                     output_field=IntegerField(),
                 )
+            ).order_by("rank", "name")
+        return (
+            with_aliases.annotate(
+                closeness=Greatest(
+                    TrigramSimilarity("name", text),
+                    TrigramWordSimilarity(text, "name"),
+                    TrigramWordSimilarity(text, "alias_text"),
+                )
             )
-            .order_by("rank", "name")
+            .filter(closeness__gte=SIMILAR_ENOUGH)
+            .order_by("-closeness", "name")
         )
 
 

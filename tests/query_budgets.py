@@ -7,7 +7,7 @@ QUERIES = {
     "service page, from the cache": 0,
     "group page": 8,
     "incident page": 5,
-    "search": 2,  # matching services with status, sparklines
+    "search": 4,  # matching groups, whether any name contains the text, services, sparklines
     "category page": 3,  # the category, its services, sparklines
     "services list (API)": 2,  # count and page
     "series (API), rendered": 3,

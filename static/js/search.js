@@ -12,11 +12,14 @@
     clearTimeout(timer);
     timer = setTimeout(function () {
       var text = input.value.trim();
-      if (text.length < 2 || text === last) return;
+      if (text === last) return;
       last = text;
+      // Shorter than two letters: what was offered for the longer text no longer applies.
+      if (text.length < 2) { list.textContent = ""; return; }
       fetch(url + "?limit=8&search=" + encodeURIComponent(text), { headers: { Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (body) {
+          // An answer to an older text (the visitor kept typing or deleted) is dropped.
           if (!body || input.value.trim() !== text) return;
           list.textContent = "";
           body.results.forEach(function (service) {
