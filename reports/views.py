@@ -80,28 +80,29 @@ def submit_report_form(request: HttpRequest, slug: str) -> HttpResponse:
         )
         return back
     now = timezone.now()
-    submission = submit_pending(
-        pending_report(
-            service=service,
-            problem=form.cleaned_data["problem"],
-            reporter=reporter_from_request(request, now=now),
-            comment=form.cleaned_data["comment"],
-            now=now,
-            honeypot=bool(form.cleaned_data["website"]),
-            seconds_to_submit=form.seconds_to_submit(),
-        )
+    pending = pending_report(
+        service=service,
+        problem=form.cleaned_data["problem"],
+        reporter=reporter_from_request(request, now=now),
+        comment=form.cleaned_data["comment"],
+        now=now,
+        honeypot=bool(form.cleaned_data["website"]),
+        seconds_to_submit=form.seconds_to_submit(),
     )
+    submission = submit_pending(pending)
     problem = form.cleaned_data["problem"].name
     if submission.counted:
-        messages.success(
-            request, f"Thanks: your report about {service.name} ({problem}) is counted."
-        )
+        text = f"Thanks: your report about {service.name} ({problem}) is counted."
     else:
-        messages.info(
-            request,
+        text = (
             f"Thanks: we stored your report ({problem}); you were already counted for "
-            f"{service.name} in the last few minutes.",
+            f"{service.name} in the last few minutes."
         )
+    if pending.comment_held:
+        text += " Your comment will be shown once a moderator has checked it."
+    elif pending.comment:
+        text += " Your comment is shown below."
+    (messages.success if submission.counted else messages.info)(request, text)
     return back
 
 

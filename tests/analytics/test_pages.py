@@ -43,7 +43,7 @@ def test_the_service_page_shows_status_chart_data_problems_and_buttons(client, o
     assert response.status_code == 200
     assert "User reports indicate problems at Outlook since" in body
     assert 'id="chart-data"' in body and "uPlot.iife.min.js" in body
-    assert "I have a problem with Outlook → Login" in body
+    assert "I have a problem with Outlook: Login" in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "<script>alert(1)" not in body
     assert response.context["problems_day"][0].slug == "login"
     assert response.context["problems_day"][0].percent == pytest.approx(96.8, abs=0.1)

@@ -36,7 +36,7 @@ def test_a_visitor_searches_reports_a_problem_and_sees_it_counted(
     page.wait_for_url(site + "/services/outlook/")
     assert "User reports indicate no current problems at Outlook" in page.inner_text("#status")
 
-    page.get_by_role("button", name="I have a problem with Outlook → Login").click()
+    page.get_by_role("button", name="I have a problem with Outlook: Login").click()
     page.wait_for_url("**/services/outlook/#report")
     assert "Thanks" in page.inner_text("[role=status]")
 
@@ -122,6 +122,37 @@ def test_the_service_page_refreshes_its_numbers_without_a_reload(site, desktop):
     desktop.assert_clean()
 
 
+def in_view(page, selector: str) -> bool:
+    """Whether the element's box lies within the window as it is scrolled now."""
+    return page.evaluate(
+        "s => { const r = document.querySelector(s).getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; }",
+        selector,
+    )
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
+def test_the_report_buttons_are_on_the_first_screen_and_the_answer_where_the_visitor_is(
+    site, screen, request
+):
+    viewer = request.getfixturevalue(screen)
+    page = viewer.page
+    page.goto(site + "/services/outlook/")
+    login = page.get_by_role("button", name="I have a problem with Outlook: Login")
+    assert login.inner_text() == "Login"
+    assert in_view(page, ".problem-buttons button"), "the report buttons are below the first screen"
+    page.get_by_text("Add a comment (optional)").click()
+    # A link in a comment waits for a moderator, and the answer says so.
+    page.get_by_label("What is not working?").fill("see https://example.com/status")
+    login.click()
+    page.wait_for_url("**/services/outlook/#report")
+    answer = page.locator("#report [role=status]")
+    assert "is counted" in answer.inner_text()
+    assert "shown once a moderator has checked it" in answer.inner_text()
+    assert in_view(page, "#report [role=status]"), "the answer is printed out of sight"
+    viewer.assert_clean()
+
+
 def test_with_proof_of_work_on_the_browser_does_the_work_and_the_report_counts(
     site, desktop, settings
 ):
@@ -135,7 +166,7 @@ def test_with_proof_of_work_on_the_browser_does_the_work_and_the_report_counts(
     for text in ("abc", "x" * 100, "challenge:12345"):
         expected = int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big", signed=True)
         assert page.evaluate(f"tremorSha256First32({text!r})") == expected
-    page.get_by_role("button", name="I have a problem with Outlook → Login").click()
+    page.get_by_role("button", name="I have a problem with Outlook: Login").click()
     page.wait_for_url("**/services/outlook/#report")
     assert "is counted" in page.inner_text("[role=status]")
     assert Report.objects.counted().count() == 1
@@ -147,12 +178,13 @@ def test_without_javascript_a_report_is_confirmed_once_more_and_counted(site, br
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(site + "/services/outlook/")
-    page.get_by_label("Comment (optional)").fill("cannot sign in")
-    page.get_by_role("button", name="I have a problem with Outlook → Login").click()
+    page.get_by_text("Add a comment (optional)").click()  # <details> opens without scripts
+    page.get_by_label("What is not working?").fill("cannot sign in")
+    page.get_by_role("button", name="I have a problem with Outlook: Login").click()
     assert "Nothing has been sent yet" in page.inner_text("#report")
     assert not Report.objects.exists()
-    assert page.get_by_label("Comment (optional)").input_value() == "cannot sign in"
-    page.get_by_role("button", name="I have a problem with Outlook → Login").click()
+    assert page.get_by_label("What is not working?").input_value() == "cannot sign in"
+    page.get_by_role("button", name="I have a problem with Outlook: Login").click()
     page.wait_for_url("**/services/outlook/#report")
     assert "is counted" in page.inner_text("[role=status]")
     assert Report.objects.counted().count() == 1
