@@ -70,6 +70,27 @@ def note_analytics_run(stamp: datetime) -> None:
         log.warning("page cache unavailable, not keeping the analytics stamp: %s", error)
 
 
+# Whether simulated reports were counted in the last 24 hours, written by each analytics run:
+# every public page then says it shows demo data, at no query of its own.
+DEMO_KEY = "tremor:demo-data"
+
+
+def note_demo_data(present: bool) -> None:
+    try:
+        cache.set(DEMO_KEY, present, timeout=None)
+    except Exception as error:
+        log.warning("page cache unavailable, not keeping the demo-data flag: %s", error)
+
+
+def demo_data_shown() -> bool:
+    """What the last analytics run found; False before the first run or without the cache."""
+    try:
+        return bool(cache.get(DEMO_KEY))
+    except Exception as error:
+        log.warning("page cache unavailable, reading the demo-data flag: %s", error)
+        return False
+
+
 def cached(key: str, build: Callable[[], Value], seconds: int) -> Value:
     try:
         value = cache.get(key)

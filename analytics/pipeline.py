@@ -34,7 +34,7 @@ from analytics.incidents import (
     public_level,
     update_countries,
 )
-from analytics.models import DetectorTuning, Incident, ServiceStatus
+from analytics.models import DetectorTuning, Incident, ServiceBucket, ServiceStatus
 from analytics.timeutils import bucket_width, floor_bucket
 from config import metrics
 from reports.models import Service
@@ -71,6 +71,9 @@ def refresh_analytics(now: datetime) -> tuple[RefreshResult, DetectionResult]:
         refreshed = refresh_buckets(since, now)
         detected = detect_incidents(now)
     # Committed: pages and answers cached from now on are keyed by this run.
+    page_cache.note_demo_data(
+        ServiceBucket.objects.filter(start__gte=now - timedelta(hours=24), simulated__gt=0).exists()
+    )
     page_cache.note_analytics_run(now)
     metrics.note_analytics_pass(now.timestamp(), time.perf_counter() - started)
     return refreshed, detected

@@ -29,6 +29,7 @@ def make_report(
     problem: str | None = None,
     country: str = "US",
     comment: str = "",
+    simulated: bool = False,
 ) -> Report:
     problem_type = (
         service.category.problem_types.get(slug=problem)
@@ -41,6 +42,7 @@ def make_report(
         reporter=Reporter(key=key, ua_family="Firefox", country=country),
         comment=comment,
         now=at,
+        simulated=simulated,
     ).report
 
 

@@ -29,6 +29,52 @@ def moment(value: datetime | None, kind: str = "time") -> str:
 
 
 @register.filter
+def utc_time(value: datetime | None) -> str:
+    """ "04:55 UTC", as plain text: for titles and sharing tags, where no script localises it."""
+    return value.astimezone(UTC).strftime("%H:%M UTC") if value else ""
+
+
+# Below this many reports in the window a multiple of the usual number says little.
+FEW_REPORTS = 5
+NUMBER_WORDS = {2: "twice", 3: "three times", 4: "four times", 5: "five times"}
+
+
+@register.filter
+def against_usual(reports: int, expected: float) -> str:
+    """The window's reports against the usual number, in words for visitors: "about 30 times the
+    usual number of reports"; "" when there are too few reports to say anything."""
+    if reports < FEW_REPORTS:
+        return ""
+    if expected < 0.5:
+        return "far more reports than usual (usually almost none)"
+    multiple = reports / expected
+    if multiple < 1.5:
+        return "about the usual number of reports" if multiple >= 0.67 else ""
+    rounded = round(multiple) if multiple < 20 else round(multiple, -1)
+    words = NUMBER_WORDS.get(int(rounded), f"{rounded:g} times")
+    return f"about {words} the usual number of reports"
+
+
+@register.filter
+def above_usual(reports: int, expected: float) -> bool:
+    """Whether `against_usual` says more than usual."""
+    return reports >= FEW_REPORTS and (expected < 0.5 or reports / expected >= 1.5)
+
+
+@register.simple_tag
+def status_headline(name: str, status: object | None) -> str:
+    """A service's status in one line for titles and sharing tags: "Outlook: problems since
+    04:55 UTC", "Outlook: possible problems", "Outlook: no current problems"."""
+    level = _level(getattr(status, "level", 0))
+    if level == Level.PROBLEMS:
+        since = utc_time(getattr(status, "since", None))
+        return f"{name}: problems since {since}" if since else f"{name}: problems"
+    if level == Level.POSSIBLE:
+        return f"{name}: possible problems"
+    return f"{name}: no current problems"
+
+
+@register.filter
 def times(value: float) -> str:
     """A ratio from analytics.detector.levels.ratio as "12.3×" ("over 1000×" at the cap)."""
     if value >= RATIO_CAP:
