@@ -34,8 +34,12 @@ lock:
 run: install
 	$(PY) manage.py run_stack
 
+# make demo OUTAGE_IN=2 OUTAGE_GROUP=google: the outage begins that many minutes after
+# the live simulator starts.
+OUTAGE_IN ?= 10
+OUTAGE_GROUP ?= microsoft-365
 demo: install
-	$(PY) manage.py run_stack --demo
+	$(PY) manage.py run_stack --demo --outage-in $(OUTAGE_IN) --outage-group $(OUTAGE_GROUP)
 
 # Debian packages some tests and benchmarks drive: chromium (browser tests), nginx (the
 # production proxy's tests), wrk (the load benchmark). Installed when we can (root with apt);

@@ -14,7 +14,7 @@ import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from config import embedded_db
 
@@ -25,12 +25,26 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--addr", default=os.environ.get("TREMOR_ADDR", "127.0.0.1:8000"))
         parser.add_argument("--demo", action="store_true", help="also run the traffic simulator")
+        parser.add_argument(
+            "--outage-in",
+            type=float,
+            default=10.0,
+            help="with --demo: minutes until the simulated outage begins (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--outage-group",
+            default="microsoft-365",
+            help="with --demo: the group that fails (default: %(default)s)",
+        )
 
     def handle(self, *args, addr: str, demo: bool, **options) -> None:
+        if options["outage_in"] < 0:
+            raise CommandError("--outage-in must be >= 0")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_catalog")
         if demo:
-            call_command("simulate", backfill_days=8)
+            # Back-fill first; this also refuses an unknown --outage-group before anything starts.
+            call_command("simulate", backfill_days=8, outage_group=options["outage_group"])
         python = sys.executable
         manage = str(settings.BASE_DIR / "manage.py")
         commands = {
@@ -48,7 +62,11 @@ class Command(BaseCommand):
             ],
         }  # fmt: skip
         if demo:
-            commands["simulate"] = [python, manage, "simulate", "--live", "--backfill-days", "0"]
+            commands["simulate"] = [
+                python, manage, "simulate", "--live", "--backfill-days", "0",
+                "--outage-in", str(options["outage_in"]),
+                "--outage-group", options["outage_group"],
+            ]  # fmt: skip
         children = {
             name: subprocess.Popen(cmd, cwd=settings.BASE_DIR, start_new_session=True)
             for name, cmd in commands.items()

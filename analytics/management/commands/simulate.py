@@ -26,14 +26,43 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--backfill-days", type=float, default=8.0)
-        parser.add_argument("--live", action="store_true", help="keep sending until stopped")
-        parser.add_argument("--duration", type=float, help="with --live: stop after N minutes")
-        parser.add_argument("--interval", type=float, default=15.0, help="seconds between sends")
-        parser.add_argument("--outage-group", default="microsoft-365")
-        parser.add_argument("--outage-in", type=float, default=10.0, help="minutes after launch")
-        parser.add_argument("--no-outage", action="store_true")
-        parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument(
+            "--backfill-days",
+            type=float,
+            default=8.0,
+            help="days of history to simulate first, for the baselines (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--live", action="store_true", help="then keep sending reports until stopped"
+        )
+        parser.add_argument(
+            "--duration", type=float, help="with --live: stop after this many minutes"
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=15.0,
+            help="with --live: seconds between sends (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--outage-group",
+            default="microsoft-365",
+            help="slug of the group whose services fail together (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--outage-in",
+            type=float,
+            default=10.0,
+            help="minutes after the live sending starts that the outage begins "
+            "(default: %(default)s)",
+        )
+        parser.add_argument("--no-outage", action="store_true", help="simulate no outage")
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=7,
+            help="seed of the services' traffic profiles (default: %(default)s)",
+        )
 
     def handle(self, *args, **opts) -> None:
         if opts["backfill_days"] < 0 or opts["interval"] <= 0:
