@@ -50,7 +50,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             ensure_roles()  # in case migrate has not run its post-migrate step on this database
             created = user is None
-            if created:
+            if user is None:
                 user = User.objects.create_user(username, email=email, password=password)
             user.is_staff = True
             user.save(update_fields=["is_staff"])
