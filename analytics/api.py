@@ -75,14 +75,15 @@ class IncidentSerializer(serializers.Serializer):
         help_text="The detector's state: open, recovering or resolved (see public_level)."
     )
     public_level = serializers.SerializerMethodField(
-        help_text="What the public sees for it now: ok once resolved; possible while recovering "
-        "or held for review (or withdrawn by a quarantine); problems while open."
+        help_text="What the public sees for it now: ok once resolved or withdrawn; possible "
+        "while recovering or held for review; problems while open."
     )
     held = serializers.SerializerMethodField(
         help_text="Held for review: a moderator checks before it is shown as an outage."
     )
     withdrawn = serializers.SerializerMethodField(
-        help_text="Withdrawn: the reports that opened it were quarantined as abuse."
+        help_text="Withdrawn: a moderator found it a false alarm, or the reports that opened it "
+        "were quarantined as abuse (review_reason says which). It gives its service no level."
     )
     verdict = serializers.CharField(
         help_text='A moderator\'s judgement: "" (none yet), "confirmed" or "false_alarm".'
@@ -112,7 +113,8 @@ class IncidentSerializer(serializers.Serializer):
     countries = serializers.JSONField(help_text="Countries behind most of the excess.")
     group_incident = serializers.IntegerField(source="group_incident_id", allow_null=True)
     review = serializers.CharField(
-        help_text='"" (public), "held" (reports look like a flood; a moderator checks) or "cleared".'
+        help_text='"" (public), "held" (reports look like a flood; a moderator checks), '
+        '"cleared" or "withdrawn".'
     )
     review_reason = serializers.CharField()
 
@@ -126,7 +128,7 @@ class IncidentSerializer(serializers.Serializer):
         return incident.review == Incident.Review.HELD
 
     def get_withdrawn(self, incident: Incident) -> bool:
-        return incident.withdrawn_by_id is not None
+        return incident.review == Incident.Review.WITHDRAWN
 
     def get_url(self, incident: Incident) -> str:
         path = reverse("incident-detail", args=[incident.pk])

@@ -13,7 +13,9 @@ import logging
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
 
 from analytics.concentration import concentration_reasons
 from analytics.detector import DEFAULTS, IncidentState, Level, Status, Tracker
@@ -27,7 +29,9 @@ from analytics.models import (
     Incident,
     MaintenanceWindow,
     ServiceBucket,
+    ServiceStatus,
 )
+from analytics.page_cache import note_analytics_run
 from analytics.regions import excess_by_country
 from analytics.timeutils import bucket_width, floor_bucket
 from reports.models import Quarantine
@@ -84,9 +88,21 @@ def public_level(quiet: int, state: IncidentState | Incident | None, held: bool)
 
 
 def incident_public_level(incident: Incident) -> int:
-    """The level an incident gives its service now, by the same rule (a resolved one: none);
-    what the read API shows a client, so a held incident is never "problems" there either."""
+    """The level an incident gives its service now, by the same rule (a resolved or withdrawn
+    one: none); what the read API shows a client, so a held incident is never "problems" there
+    either."""
+    if incident.review == Incident.Review.WITHDRAWN:
+        return int(Level.OK)
     return public_level(int(Level.OK), incident, held=incident.review == Incident.Review.HELD)
+
+
+def withdrawn_services() -> set[int]:
+    """The services whose unresolved incident is withdrawn: it gives them no level."""
+    return set(
+        Incident.objects.unresolved()
+        .filter(review=Incident.Review.WITHDRAWN)
+        .values_list("service_id", flat=True)
+    )
 
 
 def level_since(
@@ -158,7 +174,10 @@ def link_group_incidents(now: datetime) -> None:
     """Open a group incident when two or more services of a group are in incident together,
     link their incidents to it, and close it when none of them is unresolved any more."""
     unresolved = list(
-        Incident.objects.unresolved().filter(service__group__isnull=False).select_related("service")
+        Incident.objects.unresolved()
+        .shown()
+        .filter(service__group__isnull=False)
+        .select_related("service")
     )
     by_group: dict[int, list[Incident]] = {}
     for incident in unresolved:
@@ -181,6 +200,37 @@ def link_group_incidents(now: datetime) -> None:
             last = group_incident.incidents.order_by("-ended_at").values_list("ended_at", flat=True)
             group_incident.ended_at = last.first() or now
             group_incident.save(update_fields=["ended_at"])
+
+
+# --- Withdrawing: a moderator's false alarm, or the reports behind it quarantined ---------------
+WITHDRAWN_AS_FALSE_ALARM = "a moderator found that the reports did not come from an outage"
+WITHDRAWN_BY_QUARANTINE = "the reports that opened it were quarantined as abuse"
+
+
+def withdraw(incident: Incident, reason: str, quarantine: Quarantine | None = None) -> None:
+    """Take an incident off the public pages at once: its review as it was is kept (a release
+    gives it back), and its service's public level drops now to what the counts alone say,
+    not at the next analytics run."""
+    if incident.review != Incident.Review.WITHDRAWN:
+        incident.review_before, incident.review_reason_before = (
+            incident.review,
+            incident.review_reason,
+        )
+    incident.review, incident.review_reason = Incident.Review.WITHDRAWN, reason
+    incident.withdrawn_by = quarantine
+    incident.save()
+    if incident.status != Status.RESOLVED:
+        drop_public_level(incident.service_id)
+
+
+def drop_public_level(service_id: int) -> None:
+    """Set the service's public level to its quiet level, and change every cached page's key."""
+    now = timezone.now()
+    updated = ServiceStatus.objects.filter(
+        service_id=service_id, level__gt=F("quiet_level")
+    ).update(level=F("quiet_level"), since=now)
+    if updated:
+        transaction.on_commit(lambda: note_analytics_run(now))
 
 
 # --- After a quarantine ------------------------------------------------------------------------
@@ -221,7 +271,7 @@ def still_opens(incident: Incident) -> bool:
 def withdraw_unsupported(
     service_id: int, start: datetime, end: datetime, quarantine: Quarantine
 ) -> int:
-    """Hold the service's incidents whose evidence lies in [start, end) (reports began rising
+    """Withdraw the service's incidents whose evidence lies in [start, end) (reports began rising
     before its end, the decision came after its start) that the detector would no longer open;
     returns how many."""
     withdrawn = 0
@@ -233,14 +283,7 @@ def withdraw_unsupported(
     ):
         if still_opens(incident):
             continue
-        incident.review_before, incident.review_reason_before = (
-            incident.review,
-            incident.review_reason,
-        )
-        incident.review = Incident.Review.HELD
-        incident.review_reason = "the reports that opened it were quarantined as abuse"
-        incident.withdrawn_by = quarantine
-        incident.save()
+        withdraw(incident, WITHDRAWN_BY_QUARANTINE, quarantine)
         withdrawn += 1
     return withdrawn
 

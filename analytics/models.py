@@ -187,6 +187,9 @@ class ServiceStatus(models.Model):
     probability = models.FloatField(
         default=1.0, help_text="Upper-tail probability, current bucket."
     )
+    # The level the counts alone give (amber at most), without any incident: what the public
+    # sees at once when a moderator withdraws the service's incident.
+    quiet_level = models.PositiveSmallIntegerField(choices=levels.CHOICES, default=Level.OK)
     # Closed buckets before this instant have been fed to the incident state machine.
     evaluated_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)
@@ -222,6 +225,10 @@ class GroupIncident(models.Model):
 class IncidentQuerySet(models.QuerySet):
     def unresolved(self) -> "IncidentQuerySet":
         return self.exclude(status=Incident.Status.RESOLVED)
+
+    def shown(self) -> "IncidentQuerySet":
+        """Not withdrawn: the incidents that the public pages present as incidents."""
+        return self.exclude(review=Incident.Review.WITHDRAWN)
 
     def overlapping(self, start: datetime, end: datetime) -> "IncidentQuerySet":
         """Incidents that were unresolved at some instant of [start, end)."""
@@ -301,10 +308,13 @@ class Incident(models.Model):
         NONE = "", "not needed"
         HELD = "held", "held for review"
         CLEARED = "cleared", "cleared by a moderator"
+        WITHDRAWN = "withdrawn", "withdrawn"
 
     # An incident whose reports come mostly from one network or from scripts is held: the public
     # status shows at most "possible problems" until a moderator clears it (or quarantines them).
-    review = models.CharField(max_length=8, choices=Review.choices, blank=True, default="")
+    # A withdrawn incident (a moderator's false alarm, or its reports quarantined) gives its
+    # service no level at all: the public sees what the counts alone say.
+    review = models.CharField(max_length=12, choices=Review.choices, blank=True, default="")
     review_reason = models.CharField(max_length=200, blank=True)
 
     class Verdict(models.TextChoices):
@@ -324,7 +334,7 @@ class Incident(models.Model):
         on_delete=models.SET_NULL,
         related_name="withdrawn_incidents",
     )
-    review_before = models.CharField(max_length=8, blank=True, default="")
+    review_before = models.CharField(max_length=12, blank=True, default="")
     review_reason_before = models.CharField(max_length=200, blank=True, default="")
 
     objects = IncidentQuerySet.as_manager()

@@ -33,6 +33,7 @@ from analytics.incidents import (
     link_group_incidents,
     public_level,
     update_countries,
+    withdrawn_services,
 )
 from analytics.models import DetectorTuning, Incident, ServiceBucket, ServiceStatus
 from analytics.timeutils import bucket_width, floor_bucket
@@ -188,6 +189,7 @@ class _Status:
 
     service_id: int
     level: int
+    quiet_level: int
     since: datetime | None
     observed: int
     expected: float
@@ -248,7 +250,8 @@ def detect_incidents(now: datetime) -> DetectionResult:
         verdicts = _judge(run)
         states, opened, resolved = _advance(run, verdicts)
         held = hold_for_review(now)
-        _write_statuses(_decide_statuses(run, verdicts, states, held))
+        withdrawn = withdrawn_services()
+        _write_statuses(_decide_statuses(run, verdicts, states, held, withdrawn))
         update_countries(now)
         link_group_incidents(now)
     if opened or resolved:
@@ -392,9 +395,10 @@ def _decide_statuses(
     verdicts: Verdicts,
     states: dict[int, IncidentState | None],
     held: set[int],
+    withdrawn: set[int],
 ) -> list[_Status]:
     """Each service's status row: its public level (analytics.incidents.public_level, after the
-    holds) and when that level began."""
+    holds; a withdrawn incident counts for nothing) and when that level began."""
     last = run.ends - 1
     before = np.where(run.per_service > 1, run.ends - 2, last)
     # Without an incident: the higher level of the last two judged buckets, amber at most.
@@ -403,13 +407,14 @@ def _decide_statuses(
     )
     statuses = []
     for row, sid in enumerate(run.services.tolist()):
-        state = states.get(sid)
+        state = None if sid in withdrawn else states.get(sid)
         level = public_level(int(quiet[row]), state, held=sid in held)
         previous = run.previous.get(sid)
         statuses.append(
             _Status(
                 service_id=sid,
                 level=level,
+                quiet_level=int(quiet[row]),
                 since=level_since(level, state, previous[:2] if previous else None, run.now),
                 observed=int(run.counts[row, -1]),
                 expected=float(run.whole[row, -1]),

@@ -197,12 +197,16 @@ def _service_context(slug: str, comments_page: int) -> dict:
     )
     chart = chart_payload(
         points,
-        [i for i in incidents if i.ended_at is None or i.ended_at > start],
+        [
+            i
+            for i in incidents
+            if (i.ended_at is None or i.ended_at > start) and i.review != Incident.Review.WITHDRAWN
+        ],
         f"/api/v1/services/{service.slug}/series",
     )
     simulated = sum(p.simulated for p in points)
     recent = points[-3:]  # the filling bucket and the two before it: about the last 15 minutes
-    open_incident = Incident.objects.unresolved().filter(service=service).first()
+    open_incident = Incident.objects.unresolved().shown().filter(service=service).first()
     countries, group_members = [], []
     if open_incident is not None:
         countries = [
@@ -333,7 +337,9 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "official_updates": updates,
         "maintenance": maintenance,
         "service": incident.service,
-        "chart": chart_payload(points, [incident]),
+        "chart": chart_payload(
+            points, [] if incident.review == Incident.Review.WITHDRAWN else [incident]
+        ),
         "reports_total": sum(p.reports for p in points if p.start >= incident.started_at),
         "related": related,
         "countries": countries,

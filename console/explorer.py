@@ -1,11 +1,12 @@
 """Bursts for the report explorer: identities that sent far more reports than a person would."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import cast
 
 from django.conf import settings
 from django.db.models import Count, Max, Min, Q
+from django.utils.http import urlencode
 
 from reports.models import Report
 
@@ -21,6 +22,18 @@ class Burst:
     counted: int
     first: datetime
     last: datetime
+
+    def quarantine_query(self) -> str:
+        """The quarantine form's fields for exactly this burst's reports, as a query string."""
+        return urlencode(
+            {
+                "service": str(self.service_id),
+                "start": self.first.isoformat(),
+                "end": (self.last + timedelta(seconds=1)).isoformat(),
+                self.field: self.value,
+                "reason": f"a burst of {self.reports} reports from one {self.kind}",
+            }
+        )
 
 
 KINDS = [("reporter", "reporter_key"), ("network", "network_key"), ("browser", "ua_family")]

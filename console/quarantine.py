@@ -6,12 +6,17 @@ the service's baseline and withdraws (or restores) the incidents those reports o
 (`console.tasks.recount_after_quarantine`) or at once with `recount=True`.
 """
 
+from datetime import datetime, timedelta
+from typing import cast
+
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from analytics import reassess
+from analytics.models import Incident
 from console.tasks import recount_after_quarantine
 from reports.models import AuditEntry, Quarantine, Report
 
@@ -79,3 +84,39 @@ def _after(quarantine: Quarantine, recount: bool, releasing: bool) -> None:
         reassess.recount_after_quarantine(quarantine, releasing=releasing)
         return
     transaction.on_commit(lambda: recount_after_quarantine.delay(quarantine.pk, releasing))
+
+
+# A quarantine may span at most this long (Quarantine.clean).
+LONGEST = timedelta(days=7)
+
+
+def suggested_for_incident(incident: Incident, now: datetime) -> dict[str, str]:
+    """The quarantine form filled in for the reports behind an incident: its service, its window
+    (from reports beginning to rise until it ended, or until now, at most LONGEST), and the
+    network that sent them when one network sent the share that holds an incident."""
+    start = incident.started_at
+    end = min(incident.ended_at or now + timedelta(minutes=1), start + LONGEST)
+    initial = {"service": str(incident.service_id), "start": start.isoformat()}
+    initial["end"] = end.isoformat()
+    reports = (
+        Report.objects.counted()
+        .filter(service_id=incident.service_id, is_simulated=False)
+        .in_window(start, end)
+    )
+    total = reports.count()
+    top = (
+        reports.exclude(network_key="")
+        .values("network_key")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    share = cast(dict[str, float], settings.TREMOR["CONCENTRATION"])["network_share"]
+    if top is not None and top["n"] >= share * total:
+        initial["network_key"] = top["network_key"]
+        initial["reason"] = (
+            f"{top['n']} of the {total} reports behind incident {incident.pk} came from one network"
+        )
+    else:
+        initial["reason"] = f"the reports behind incident {incident.pk}"
+    return initial

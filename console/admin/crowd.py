@@ -2,6 +2,7 @@
 moderation queue, blocked patterns, quarantines and the audit log."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -9,6 +10,7 @@ from django.db.models import Case, When
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 
 from console.audit import audited_update
@@ -72,6 +74,7 @@ class ReportAdmin(admin.ModelAdmin):
             "bursts": rows,
             "minutes": minutes,
             "since": (now - timedelta(minutes=minutes)).isoformat(),
+            "can_quarantine": request.user.has_perm("reports.add_quarantine"),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/reports/report/bursts.html", context)
@@ -160,6 +163,22 @@ class QuarantineAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields + ["reports_count", "released_at"] if obj else []
+
+    def get_changeform_initial_data(self, request) -> dict[str, Any]:
+        """The form filled in from a link (a burst row, an incident): times come as ISO 8601."""
+        initial: dict[str, Any] = dict(super().get_changeform_initial_data(request))
+        for name in ("start", "end"):
+            try:
+                moment = parse_datetime(str(initial.get(name, "")))
+            except ValueError:  # well formed but not a date, such as month 13
+                moment = None
+            if moment is None:
+                initial.pop(name, None)
+            elif timezone.is_naive(moment):
+                initial[name] = timezone.make_aware(moment)
+            else:
+                initial[name] = moment
+        return initial
 
     def save_model(self, request, obj, form, change) -> None:
         if change:

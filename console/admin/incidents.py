@@ -3,12 +3,15 @@ buckets, baselines, per-service tuning, official updates and maintenance windows
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
+from analytics.incidents import WITHDRAWN_AS_FALSE_ALARM, withdraw
 from analytics.models import (
     Baseline,
     DetectorTuning,
@@ -20,7 +23,8 @@ from analytics.models import (
 )
 from analytics.verdicts import VERDICT_WINDOW, service_verdict_report, verdicts_per_service
 from console.audit import audited_update
-from reports.models import Service
+from console.quarantine import suggested_for_incident
+from reports.models import AuditEntry, Service
 
 
 @admin.register(Incident)
@@ -38,17 +42,23 @@ class IncidentAdmin(admin.ModelAdmin):
         "review",
     ]
     list_filter = ["review", "verdict", "status", "service__group", "service__category"]
-    actions = ["clear_review", "confirm", "false_alarm"]
+    actions = ["clear_review", "confirm", "false_alarm", "withdraw"]
     list_select_related = ["service"]
     search_fields = ["service__name"]
     date_hierarchy = "detected_at"
     readonly_fields = [f.name for f in Incident._meta.fields if f.name != "verdict"]
     change_list_template = "admin/analytics/incident/change_list.html"
+    change_form_template = "admin/analytics/incident/change_form.html"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # incidents are the detector's; a moderator judges them
 
     def get_urls(self):
         verdicts = self.admin_site.admin_view(self.verdicts_view)
         service_verdicts = self.admin_site.admin_view(self.service_verdicts_view)
+        withdraw_one = self.admin_site.admin_view(self.withdraw_view)
         return [
+            path("<int:incident_id>/withdraw/", withdraw_one, name="analytics_incident_withdraw"),
             path("verdicts/", verdicts, name="analytics_incident_verdicts"),
             path(
                 "verdicts/<int:service_id>/",
@@ -88,24 +98,108 @@ class IncidentAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/analytics/incident/service_verdicts.html", context)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The incident with its evidence one click away: its public page, the reports and
+        bursts of its window, and the quarantine of the reports behind it, filled in."""
+        incident = get_object_or_404(Incident.objects.select_related("service"), pk=object_id)
+        end = incident.ended_at or timezone.now()
+        window = {
+            "service__id__exact": incident.service_id,
+            "created_at__gte": incident.started_at.isoformat(),
+            "created_at__lt": end.isoformat(),
+        }
+        minutes = int((timezone.now() - incident.started_at).total_seconds() // 60) + 1
+        context = {
+            **(extra_context or {}),
+            "public_url": reverse("incident-detail", args=[incident.pk]),
+            "reports_url": reverse("admin:reports_report_changelist") + "?" + urlencode(window),
+            "bursts_url": reverse("admin:reports_report_bursts") + f"?minutes={minutes}",
+            "quarantine_url": reverse("admin:reports_quarantine_add")
+            + "?"
+            + urlencode(suggested_for_incident(incident, timezone.now())),
+            "withdrawn": incident.review == Incident.Review.WITHDRAWN,
+        }
+        return super().change_view(request, object_id, form_url, context)
+
+    def withdraw_view(self, request: HttpRequest, incident_id: int) -> HttpResponse:
+        """Ask, then withdraw one incident as a false alarm: its service's public level drops
+        at once."""
+        incident = get_object_or_404(Incident.objects.select_related("service"), pk=incident_id)
+        if not self.has_change_permission(request, incident):
+            raise PermissionDenied
+        if request.method == "POST":
+            self._withdraw(request, [incident])
+            self.message_user(
+                request, f"Incident withdrawn; {incident.service.name} no longer shows it."
+            )
+            return HttpResponseRedirect(
+                reverse("admin:analytics_incident_change", args=[incident.pk])
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Withdraw this incident?",
+            "incident": incident,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/analytics/incident/withdraw.html", context)
+
+    def _withdraw(self, request, incidents) -> int:
+        """Withdraw as false alarms, audited; returns how many were not withdrawn already."""
+        count = 0
+        with transaction.atomic():
+            for incident in incidents:
+                if incident.review == Incident.Review.WITHDRAWN:
+                    continue
+                withdraw(incident, WITHDRAWN_AS_FALSE_ALARM)
+                incident.verdict = Incident.Verdict.FALSE_ALARM
+                incident.save(update_fields=["verdict"])
+                AuditEntry.objects.create(
+                    user=request.user,
+                    action="withdraw incident",
+                    detail=f"incidents {incident.pk} ({incident.service.name})",
+                    rows=1,
+                )
+                count += 1
+        return count
+
     @admin.action(
-        description="Clear: show the selected held incidents publicly", permissions=["change"]
+        description="Withdraw the selected incidents as false alarms (the public level drops now)",
+        permissions=["change"],
+    )
+    def withdraw(self, request, queryset) -> None:
+        count = self._withdraw(request, queryset.select_related("service"))
+        self.message_user(request, f"{count} incident{'s' if count != 1 else ''} withdrawn.")
+
+    @admin.action(
+        description="Clear: show the selected held or withdrawn incidents publicly",
+        permissions=["change"],
     )
     def clear_review(self, request, queryset) -> None:
-        held = queryset.filter(review=Incident.Review.HELD)
-        count = audited_update(request.user, held, "clear incident", review=Incident.Review.CLEARED)
-        self.message_user(request, f"{count} incidents cleared; the next run shows them.")
+        held = queryset.filter(review__in=[Incident.Review.HELD, Incident.Review.WITHDRAWN])
+        count = audited_update(
+            request.user, held, "clear incident", review=Incident.Review.CLEARED, withdrawn_by=None
+        )
+        self.message_user(
+            request,
+            f"{count} incident{'s' if count != 1 else ''} cleared; the next run shows "
+            f"{'them' if count != 1 else 'it'}.",
+        )
 
     def _judge(self, request, queryset, verdict: str, label: str) -> None:
         count = audited_update(request.user, queryset, label, verdict=verdict)
-        self.message_user(request, f"{count} incidents marked: {label}.")
+        self.message_user(request, f"{count} incident{'s' if count != 1 else ''} marked: {label}.")
 
     @admin.action(description="Confirm the selected incidents as outages", permissions=["change"])
     def confirm(self, request, queryset) -> None:
         self._judge(request, queryset, Incident.Verdict.CONFIRMED, "confirmed")
 
-    @admin.action(description="Mark the selected incidents as false alarms", permissions=["change"])
+    @admin.action(
+        description="Mark the selected incidents as false alarms (withdrawing unresolved ones)",
+        permissions=["change"],
+    )
     def false_alarm(self, request, queryset) -> None:
+        """A false alarm that is still on the public pages comes off them at once."""
+        self._withdraw(request, queryset.unresolved().select_related("service"))
         self._judge(request, queryset, Incident.Verdict.FALSE_ALARM, "false alarm")
 
     @admin.display(description="ratio at open")
