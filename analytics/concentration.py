@@ -95,3 +95,31 @@ def flood_reason(
             f"{limits['fast_seconds']} s of the page showing the form"
         )
     return ""
+
+
+# A network that sent at least this share of a held incident's reports is one of its senders:
+# their comments wait for review while it is held.
+SENDER_SHARE = 0.1
+
+
+def dominant_networks(incident: Incident, now: datetime) -> list[str]:
+    """The network keys behind at least SENDER_SHARE of an incident's reports (of the same
+    sample of them the hold was judged on), largest first; at most ten."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH r AS (SELECT network_key FROM reports_report"
+            " WHERE service_id = %(service)s AND is_counted AND NOT is_simulated"
+            " AND created_at >= %(start)s AND created_at < %(now)s"
+            " ORDER BY created_at LIMIT %(sample)s) "
+            "SELECT network_key FROM r WHERE network_key <> '' GROUP BY network_key"
+            " HAVING count(*) >= %(share)s * (SELECT count(*) FROM r)"
+            " ORDER BY count(*) DESC LIMIT 10",
+            {
+                "service": incident.service_id,
+                "start": incident.detected_at - incident.opened_buckets * bucket_width(),
+                "now": now,
+                "sample": SAMPLE,
+                "share": SENDER_SHARE,
+            },
+        )
+        return [row[0] for row in cursor.fetchall()]

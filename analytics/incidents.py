@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from analytics.concentration import concentration_reasons
+from analytics.concentration import concentration_reasons, dominant_networks
 from analytics.detector import DEFAULTS, IncidentState, Level, Status, Tracker
 from analytics.detector.baselines import slot_of_week
 from analytics.detector.replay import judge_series, replay
@@ -34,7 +34,7 @@ from analytics.models import (
 from analytics.page_cache import note_analytics_run
 from analytics.regions import excess_by_country
 from analytics.timeutils import bucket_width, floor_bucket
-from reports.models import Quarantine
+from reports.models import Comment, Quarantine, Report
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,32 @@ def hold_for_review(now: datetime) -> set[int]:
             incident.save(update_fields=["review", "review_reason"])
             logger.warning("incident %s held for review: %s", incident.pk, reason)
     return {sid for sid, i in unresolved.items() if i.review == Incident.Review.HELD}
+
+
+def hold_senders_comments(now: datetime) -> int:
+    """While an incident is held, the comments sent from its dominant networks since reports
+    began rising wait for review: a flood's comments are part of the flood. Run by each pass,
+    so a comment of such a network is shown for at most a minute. Returns how many changed."""
+    changed = 0
+    for incident in Incident.objects.unresolved().filter(review=Incident.Review.HELD):
+        networks = dominant_networks(incident, now)
+        if not networks:
+            continue
+        senders = Report.objects.filter(
+            service_id=incident.service_id,
+            created_at__gte=incident.started_at,
+            network_key__in=networks,
+        )
+        changed += Comment.objects.filter(
+            service_id=incident.service_id,
+            created_at__gte=incident.started_at,
+            status=Comment.Status.VISIBLE,
+            report_id__in=senders.values("id"),
+        ).update(
+            status=Comment.Status.PENDING,
+            held_because=f"its network's reports hold incident {incident.pk} for review",
+        )
+    return changed
 
 
 def public_level(quiet: int, state: IncidentState | Incident | None, held: bool) -> int:

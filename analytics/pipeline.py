@@ -29,6 +29,7 @@ from analytics.detector.settings import DEFAULTS, DetectorSettings
 from analytics.detector.windows import LONGEST, NOISE_PRIOR, WINDOWS
 from analytics.incidents import (
     hold_for_review,
+    hold_senders_comments,
     level_since,
     link_group_incidents,
     public_level,
@@ -250,6 +251,7 @@ def detect_incidents(now: datetime) -> DetectionResult:
         verdicts = _judge(run)
         states, opened, resolved = _advance(run, verdicts)
         held = hold_for_review(now)
+        hold_senders_comments(now)
         withdrawn = withdrawn_services()
         _write_statuses(_decide_statuses(run, verdicts, states, held, withdrawn))
         update_countries(now)

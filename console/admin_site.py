@@ -21,7 +21,18 @@ from reports.identity import client_address, reporter_key
 class TremorAdminSite(admin.AdminSite):
     site_header = "Tremor operators"
     site_title = "Tremor"
-    index_title = "Moderation and catalogue"
+    index_title = "Now"
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None):
+        """The outage dashboard above the list of what the console holds."""
+        # Imported here: this module is loaded with the admin app, before the models are.
+        from console.dashboard import outage_dashboard
+
+        context = {
+            **(extra_context or {}),
+            "dashboard": outage_dashboard(request.user, timezone.now()),
+        }
+        return super().index(request, context)
 
     def login(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

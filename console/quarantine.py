@@ -18,7 +18,7 @@ from django.utils import timezone
 from analytics import reassess
 from analytics.models import Incident
 from console.tasks import recount_after_quarantine
-from reports.models import AuditEntry, Quarantine, Report
+from reports.models import AuditEntry, Comment, Quarantine, Report
 
 
 def _matching(quarantine: Quarantine) -> QuerySet[Report]:
@@ -46,16 +46,38 @@ def apply_quarantine(quarantine: Quarantine, user: User | None, *, recount: bool
         )
         quarantine.reports_count = count
         quarantine.save(update_fields=["reports_count"])
+        comments = _set_comments_aside(quarantine)
         AuditEntry.objects.create(
             user=user,
             action="quarantine",
             detail=f"quarantine {quarantine.pk} of {quarantine.service} "
             f"{quarantine.start:%Y-%m-%d %H:%M}–{quarantine.end:%Y-%m-%d %H:%M} UTC: "
-            f"{quarantine.reason}",
+            f"{quarantine.reason}; {comments} comments "
+            f"{'hidden' if quarantine.comments == Quarantine.Comments.HIDE else 'held'}",
             rows=count,
         )
     _after(quarantine, recount, releasing=False)
     return count
+
+
+def _set_comments_aside(quarantine: Quarantine) -> int:
+    """Hide or hold the shown or waiting comments of the quarantine's reports; returns how many.
+    Comments are matched by their report's (created_at, id): reports are partitioned by day."""
+    status = (
+        Comment.Status.HIDDEN
+        if quarantine.comments == Quarantine.Comments.HIDE
+        else Comment.Status.PENDING
+    )
+    reports = Report.objects.filter(
+        quarantine=quarantine, created_at__gte=quarantine.start, created_at__lt=quarantine.end
+    )
+    return Comment.objects.filter(
+        service=quarantine.service,
+        created_at__gte=quarantine.start,
+        created_at__lt=quarantine.end,
+        report_id__in=reports.values("id"),
+        status__in=[Comment.Status.VISIBLE, Comment.Status.PENDING],
+    ).update(status=status, held_because=f"its report was set aside by quarantine {quarantine.pk}")
 
 
 def release_quarantine(quarantine: Quarantine, user: User | None, *, recount: bool = False) -> int:

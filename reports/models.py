@@ -312,6 +312,19 @@ class Quarantine(models.Model):
     network_key = models.CharField(max_length=32, blank=True)
     ua_family = models.CharField(max_length=40, blank=True, help_text="Browser family.")
     reason = models.TextField(help_text="What the moderator saw (kept in the audit log).")
+
+    class Comments(models.TextChoices):
+        HIDE = "hide", "hide them"
+        HOLD = "hold", "hold them for review"
+
+    # What becomes of the comments sent with the reports it sets aside: a flood's comments are
+    # part of the flood. A release leaves them as they are (a moderator shows them by hand).
+    comments = models.CharField(
+        max_length=4,
+        choices=Comments.choices,
+        default=Comments.HIDE,
+        help_text="The comments sent with these reports.",
+    )
     reports_count = models.PositiveIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

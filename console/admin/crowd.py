@@ -86,13 +86,35 @@ class ReportAdmin(admin.ModelAdmin):
         return False
 
 
+class HeldBecause(admin.SimpleListFilter):
+    """Why comments wait, by kind: the reasons carry numbers and words, so their first words."""
+
+    title = "held because"
+    parameter_name = "held"
+    KINDS = {
+        "link": ("contains a link", "It contains a link"),
+        "pattern": ("matches the blocklist", "Its text matches a blocked pattern"),
+        "reporter": ("this reporter had", "Its reporter had a comment hidden"),
+        "trap": ("the form's hidden trap", "A bot filled the trap field"),
+        "quarantine": ("its report was set aside", "Its report was quarantined"),
+        "incident": ("its network's reports hold", "Its network's incident is held"),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(kind, label) for kind, (_, label) in self.KINDS.items()]
+
+    def queryset(self, request, queryset):
+        kind = self.KINDS.get(self.value() or "")
+        return queryset.filter(held_because__startswith=kind[0]) if kind else queryset
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     """The moderation queue: pending comments first, bulk actions, the reporter's other comments
     one click away (reporter keys rotate daily, so "other" means the same day)."""
 
     list_display = ["created_at", "service", "short_body", "status", "held_because", "reporter"]
-    list_filter = ["status", "service__category", "service"]
+    list_filter = ["status", HeldBecause, "service__category", "service"]
     list_select_related = ["service", "report"]
     search_fields = ["body", "service__name"]
     date_hierarchy = "created_at"
@@ -101,24 +123,31 @@ class CommentAdmin(admin.ModelAdmin):
     fields = ["service", "created_at", "body", "status", "held_because", "report"]
     actions = ["make_visible", "hide", "mark_spam"]
 
-    def get_queryset(self, request):
-        pending_first = Case(When(status=Comment.Status.PENDING, then=0), default=1)
-        return super().get_queryset(request).order_by(pending_first, "-created_at")
+    def get_ordering(self, request):
+        # The change list orders by this, not by the queryset's own order (nor the model's).
+        return [Case(When(status=Comment.Status.PENDING, then=0), default=1).asc(), "-created_at"]
 
     def lookup_allowed(self, lookup, value, request=None) -> bool:
-        return lookup == "report__reporter_key" or super().lookup_allowed(lookup, value, request)
+        by_identity = lookup in {"report__reporter_key", "report__network_key"}
+        return by_identity or super().lookup_allowed(lookup, value, request)
 
     @admin.display(description="comment")
     def short_body(self, comment: Comment) -> str:
         return comment.body[:80]
 
-    @admin.display(description="reporter")
+    @admin.display(description="same sender")
     def reporter(self, comment: Comment) -> str:
         url = reverse("admin:reports_comment_changelist")
+        reporter = format_html(
+            '<a href="{}?report__reporter_key={}">reporter</a>', url, comment.report.reporter_key
+        )
+        if not comment.report.network_key:
+            return reporter
         return format_html(
-            '<a href="{}?report__reporter_key={}">other comments</a>',
+            '{} · <a href="{}?report__network_key={}">network</a>',
+            reporter,
             url,
-            comment.report.reporter_key,
+            comment.report.network_key,
         )
 
     def _set(self, request, queryset, status: str, verb: str) -> None:
@@ -158,7 +187,9 @@ class QuarantineAdmin(admin.ModelAdmin):
     list_filter = ["service"]
     list_select_related = ["service", "created_by"]
     autocomplete_fields = ["service"]
-    fields = ["service", "start", "end", "reporter_key", "network_key", "ua_family", "reason"]
+    fields = [
+        "service", "start", "end", "reporter_key", "network_key", "ua_family", "comments", "reason",
+    ]  # fmt: skip
     actions = ["release"]
 
     def get_readonly_fields(self, request, obj=None):

@@ -118,7 +118,8 @@ def test_a_moderator_quarantines_and_releases_in_the_admin(moderator, outlook, f
         {
             "service": outlook.pk, "start_0": start[:10], "start_1": start[11:],
             "end_0": end[:10], "end_1": end[11:], "network_key": "n" * 32,
-            "reporter_key": "", "ua_family": "", "reason": "a flood from one network",
+            "reporter_key": "", "ua_family": "", "comments": "hide",
+            "reason": "a flood from one network",
         },
     )  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -41,7 +41,8 @@ def test_a_quarantine_saved_in_the_admin_is_recounted_by_the_worker(
         {
             "service": outlook.pk, "start_0": f"{start:%Y-%m-%d}", "start_1": f"{start:%H:%M:%S}",
             "end_0": f"{end:%Y-%m-%d}", "end_1": f"{end:%H:%M:%S}", "network_key": "n" * 32,
-            "reporter_key": "", "ua_family": "", "reason": "a flood from one network",
+            "reporter_key": "", "ua_family": "", "comments": "hide",
+            "reason": "a flood from one network",
         },
     )  # fmt: skip
     assert response.status_code == 302
