@@ -6,7 +6,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import LimitOffsetPagination
@@ -19,16 +24,31 @@ from analytics.detector import Level
 from analytics.incidents import incident_public_level
 from analytics.models import Incident
 from analytics.page_cache import analytics_stamp, cached_response
-from analytics.series import service_series, status_for
+from analytics.series import country_counts, problem_shares, service_series, status_for
 from analytics.timeutils import bucket_width
-from reports.models import Service
+from analytics.worldmap import top_countries
+from reports.geo import country_names
+from reports.models import Service, ServiceGroup
 
 MAX_SERIES_HOURS = 24 * 7
+DAY = timedelta(hours=24)
 
 
 class Pagination(LimitOffsetPagination):
     default_limit = 100
     max_limit = 1000
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every refusal under /api/: a message, and for invalid input one list per field."""
+
+    detail = serializers.CharField()
+
+
+BAD_QUERY = OpenApiResponse(
+    ErrorSerializer, "Invalid query (a NUL byte, a value out of range): a message per parameter."
+)
+NOT_FOUND = OpenApiResponse(ErrorSerializer, "No such service, group or incident.")
 
 
 class StatusSerializer(serializers.Serializer):
@@ -38,11 +58,16 @@ class StatusSerializer(serializers.Serializer):
     label = serializers.CharField(source="get_level_display")  # type: ignore[assignment]
     since = serializers.DateTimeField(allow_null=True)
     observed = serializers.IntegerField(help_text="Reports in the current (filling) bucket.")
-    expected = serializers.FloatField(help_text="Baseline for the current bucket.")
+    expected = serializers.SerializerMethodField(
+        help_text="Baseline for the current bucket (two decimals)."
+    )
     updated_at = serializers.DateTimeField(allow_null=True)
 
     def get_level(self, status) -> str:
         return Level(status.level).slug
+
+    def get_expected(self, status) -> float:
+        return round(status.expected, 2)
 
 
 class ServiceSerializer(serializers.Serializer):
@@ -59,11 +84,102 @@ class ServiceSerializer(serializers.Serializer):
         return StatusSerializer(status_for(service)).data
 
 
-class ServiceDetailSerializer(ServiceSerializer):
-    problem_types = serializers.SerializerMethodField()
+class ProblemTypeSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
 
+
+class ProblemShareSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    reports = serializers.IntegerField()
+    percent = serializers.FloatField(help_text="Of the window's reports, one decimal.")
+
+
+class ProblemWindowsSerializer(serializers.Serializer):
+    last_hour = ProblemShareSerializer(many=True)
+    last_24_hours = ProblemShareSerializer(many=True)
+
+
+class CountrySerializer(serializers.Serializer):
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2.")
+    name = serializers.CharField()
+    reports = serializers.IntegerField(
+        allow_null=True, help_text="Null when under the privacy threshold (shown as <5)."
+    )
+    shown = serializers.CharField(help_text='"120", or "<5" for a small count.')
+    percent = serializers.IntegerField(allow_null=True)
+
+
+class IncidentLinkSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.CharField(help_text="The incident's public page.")
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    public_level = serializers.CharField(help_text="ok, possible or problems (see Incident).")
+
+
+def incident_link(incident: Incident, request: Request | None) -> dict:
+    path = reverse("incident-detail", args=[incident.pk])
+    return {
+        "id": incident.pk,
+        "url": request.build_absolute_uri(path) if request else path,
+        "started_at": incident.started_at,
+        "ended_at": incident.ended_at,
+        "public_level": Level(incident_public_level(incident)).slug,
+    }
+
+
+class ServiceDetailSerializer(ServiceSerializer):
+    url = serializers.SerializerMethodField(help_text="The service's public page.")
+    problem_types = serializers.SerializerMethodField()
+    problems = serializers.SerializerMethodField(
+        help_text="Reports per problem type in the last hour and the last 24 hours."
+    )
+    countries = serializers.SerializerMethodField(
+        help_text="Where the last 24 hours' reports come from, most first (at most ten)."
+    )
+    open_incident = serializers.SerializerMethodField()
+
+    @extend_schema_field(ProblemTypeSerializer(many=True))
     def get_problem_types(self, service: Service) -> list[dict]:
         return [{"slug": p.slug, "name": p.name} for p in service.category.problem_types.all()]
+
+    def get_url(self, service: Service) -> str:
+        path = reverse("service-detail", args=[service.slug])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(ProblemWindowsSerializer)
+    def get_problems(self, service: Service) -> dict:
+        now = self.context["now"]
+        kinds = list(service.category.problem_types.all())
+        return {
+            name: [
+                {**share.__dict__, "percent": round(share.percent, 1)}
+                for share in problem_shares(service, kinds, now - span, now)
+            ]
+            for name, span in (("last_hour", timedelta(hours=1)), ("last_24_hours", DAY))
+        }
+
+    @extend_schema_field(CountrySerializer(many=True))
+    def get_countries(self, service: Service) -> list[dict]:
+        now = self.context["now"]
+        return [
+            {
+                "country": c.code,
+                "name": c.name,
+                "reports": c.reports if c.percent is not None else None,
+                "shown": c.shown,
+                "percent": c.percent,
+            }
+            for c in top_countries(country_counts(service, now - DAY, now), country_names())
+        ]
+
+    @extend_schema_field(IncidentLinkSerializer(allow_null=True))
+    def get_open_incident(self, service: Service) -> dict | None:
+        incident = Incident.objects.unresolved().shown().filter(service=service).first()
+        return incident_link(incident, self.context.get("request")) if incident else None
 
 
 class IncidentSerializer(serializers.Serializer):
@@ -152,6 +268,7 @@ def _services():
         OpenApiParameter("group", str, description="Group slug"),
         OpenApiParameter("search", str, description="Part of a name, slug or alias"),
     ],
+    responses={200: ServiceSerializer(many=True), 400: BAD_QUERY},
     summary="Services with their current status",
 )
 class ServiceListAPI(ListAPIView):
@@ -170,18 +287,22 @@ class ServiceListAPI(ListAPIView):
 
 
 class ServiceDetailAPI(APIView):
-    @extend_schema(responses=ServiceDetailSerializer, summary="One service with its status")
+    @extend_schema(
+        responses={200: ServiceDetailSerializer, 400: BAD_QUERY, 404: NOT_FOUND},
+        summary="One service with its status, problems, countries and open incident",
+    )
     def get(self, request: Request, slug: str) -> Response:
         service = get_object_or_404(
             _services().prefetch_related("category__problem_types"), slug=slug
         )
-        return Response(ServiceDetailSerializer(service).data)
+        context = {"request": request, "now": timezone.now()}
+        return Response(ServiceDetailSerializer(service, context=context).data)
 
 
 class SeriesPointSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     reports = serializers.IntegerField()
-    expected = serializers.FloatField()
+    expected = serializers.FloatField(help_text="The baseline, two decimals.")
     simulated = serializers.IntegerField()
 
 
@@ -190,7 +311,11 @@ class SeriesSerializer(serializers.Serializer):
     bucket_minutes = serializers.IntegerField()
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
+    level = serializers.CharField(help_text="The service's public level now.")
     points = SeriesPointSerializer(many=True)
+    incidents = IncidentLinkSerializer(
+        many=True, help_text="The bands: incidents overlapping the series, withdrawn ones left out."
+    )
 
 
 class ServiceSeriesAPI(APIView):
@@ -199,8 +324,8 @@ class ServiceSeriesAPI(APIView):
 
     @extend_schema(
         parameters=[QuerySerializer],
-        responses=SeriesSerializer,
-        summary="Dense reports-per-bucket series with the baseline",
+        responses={200: SeriesSerializer, 400: BAD_QUERY, 404: NOT_FOUND},
+        summary="Dense reports-per-bucket series with the baseline and incident bands",
     )
     def get(self, request: Request, slug: str) -> HttpResponse:
         query = self.QuerySerializer(data=request.query_params)
@@ -217,15 +342,24 @@ class ServiceSeriesAPI(APIView):
 
     @staticmethod
     def render_series(slug: str, hours: int) -> bytes:
-        service = get_object_or_404(Service.objects.active(), slug=slug)
+        service = get_object_or_404(Service.objects.active().select_related("status"), slug=slug)
         end = timezone.now()
         points = service_series(service, end - timedelta(hours=hours), end)
+        start = points[0].start
+        bands = (
+            Incident.objects.shown()
+            .filter(service=service)
+            .overlapping(start, end)
+            .order_by("started_at")
+        )
         data = {
             "service": service.slug,
             "bucket_minutes": int(bucket_width().total_seconds() // 60),
-            "start": points[0].start,
+            "start": start,
             "end": points[-1].start + bucket_width(),
-            "points": [p.__dict__ for p in points],
+            "level": Level(status_for(service).level).slug,
+            "points": [{**p.__dict__, "expected": round(p.expected, 2)} for p in points],
+            "incidents": [incident_link(i, None) for i in bands],
         }
         return JSONRenderer().render(SeriesSerializer(data).data)
 
@@ -235,6 +369,7 @@ class ServiceSeriesAPI(APIView):
         OpenApiParameter("service", str, description="Service slug"),
         OpenApiParameter("status", str, enum=[s.value for s in Incident.Status]),
     ],
+    responses={200: IncidentSerializer(many=True), 400: BAD_QUERY},
     summary="Incidents, newest first",
 )
 class IncidentListAPI(ListAPIView):
@@ -255,7 +390,75 @@ class IncidentListAPI(ListAPIView):
 
 
 class IncidentDetailAPI(APIView):
-    @extend_schema(responses=IncidentSerializer, summary="One incident with its evidence")
+    @extend_schema(
+        responses={200: IncidentSerializer, 400: BAD_QUERY, 404: NOT_FOUND},
+        summary="One incident with its evidence",
+    )
     def get(self, request: Request, pk: int) -> Response:
         incident = get_object_or_404(Incident.objects.select_related("service"), pk=pk)
         return Response(IncidentSerializer(incident, context={"request": request}).data)
+
+
+class GroupServiceSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    level = serializers.CharField(help_text="ok, possible or problems.")
+
+
+class GroupSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    url = serializers.CharField(help_text="The group's public page.")
+    level = serializers.CharField(help_text="The worst public level among its services.")
+    services_total = serializers.IntegerField()
+    services_affected = serializers.IntegerField(help_text="Services not at ok.")
+    group_incident = serializers.DictField(
+        allow_null=True, help_text="The open group incident: id and started_at, or null."
+    )
+    services = GroupServiceSerializer(many=True)
+
+
+def group_status(group: ServiceGroup, services: list[Service], request: Request) -> dict:
+    levels = [status_for(s).level for s in services]
+    open_incident = group.incidents.filter(ended_at__isnull=True).first()
+    return {
+        "slug": group.slug,
+        "name": group.name,
+        "url": request.build_absolute_uri(reverse("group-detail", args=[group.slug])),
+        "level": Level(max(levels, default=Level.OK)).slug,
+        "services_total": len(services),
+        "services_affected": sum(1 for level in levels if level > Level.OK),
+        "group_incident": (
+            {"id": open_incident.pk, "started_at": open_incident.started_at}
+            if open_incident
+            else None
+        ),
+        "services": [
+            {"slug": s.slug, "name": s.name, "level": Level(level).slug}
+            for s, level in zip(services, levels, strict=True)
+        ],
+    }
+
+
+class GroupListAPI(APIView):
+    @extend_schema(
+        responses={200: GroupSerializer(many=True), 400: BAD_QUERY},
+        summary="Groups (one vendor's services) with how many are affected",
+    )
+    def get(self, request: Request) -> Response:
+        by_group: dict[int, list[Service]] = {}
+        for service in _services().filter(group__isnull=False).order_by("name"):
+            by_group.setdefault(service.group_id, []).append(service)
+        groups = ServiceGroup.objects.filter(pk__in=by_group).order_by("name")
+        return Response([group_status(g, by_group[g.pk], request) for g in groups])
+
+
+class GroupDetailAPI(APIView):
+    @extend_schema(
+        responses={200: GroupSerializer, 400: BAD_QUERY, 404: NOT_FOUND},
+        summary="One group with each service's level",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        group = get_object_or_404(ServiceGroup, slug=slug)
+        services = list(_services().filter(group=group).order_by("name"))
+        return Response(group_status(group, services, request))

@@ -37,10 +37,7 @@ MODERATOR_PERMISSIONS = [
     "analytics.add_maintenancewindow",
     "analytics.change_maintenancewindow",
     "analytics.delete_maintenancewindow",
-    "analytics.view_servicestatus",
-    "analytics.view_servicebucket",
-    "analytics.view_baseline",
-]
+]  # buckets, statuses and baselines are the detector's internals: administrators only
 ADMINISTRATOR_APPS = ["reports", "analytics", "auth"]
 
 

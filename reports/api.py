@@ -31,7 +31,7 @@ class ReportCreateAPI(APIView):
             count_refusal("throttled")
             self.throttled(request, wait)
 
-    class InputSerializer(serializers.Serializer):
+    class ReportSubmissionSerializer(serializers.Serializer):
         problem = serializers.SlugField(
             max_length=50, help_text="A problem type slug of the service, in any case."
         )
@@ -66,7 +66,7 @@ class ReportCreateAPI(APIView):
 
     # Documents the answer (the schema); the view builds the dict itself, since instantiating a
     # serializer per answer (a deep copy of its fields) was a tenth of the report path.
-    class OutputSerializer(serializers.Serializer):
+    class ReportReceiptSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         service = serializers.CharField()
         problem = serializers.CharField()
@@ -75,10 +75,12 @@ class ReportCreateAPI(APIView):
         message = serializers.CharField()
 
     @extend_schema(
-        request=InputSerializer,
+        request=ReportSubmissionSerializer,
         responses={
-            201: OpenApiResponse(OutputSerializer, "Stored and counted."),
-            200: OpenApiResponse(OutputSerializer, "Stored; this reporter was already counted."),
+            201: OpenApiResponse(ReportReceiptSerializer, "Stored and counted."),
+            200: OpenApiResponse(
+                ReportReceiptSerializer, "Stored; this reporter was already counted."
+            ),
             400: OpenApiResponse(description="Invalid input, with a message per field."),
             404: OpenApiResponse(description="Unknown service."),
             413: OpenApiResponse(description="The body is over the size limit (given as limit)."),
@@ -93,7 +95,7 @@ class ReportCreateAPI(APIView):
         service = entry.service
         if not isinstance(request.data, dict):
             raise exceptions.ValidationError({"non_field_errors": ["Expected a JSON object."]})
-        serializer = self.InputSerializer(data=request.data, context={"entry": entry})
+        serializer = self.ReportSubmissionSerializer(data=request.data, context={"entry": entry})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         self._throttle(request, service.pk)

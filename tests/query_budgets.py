@@ -10,7 +10,7 @@ QUERIES = {
     "search": 4,  # matching groups, whether any name contains the text, services, sparklines
     "category page": 3,  # the category, its services, sparklines
     "services list (API)": 2,  # count and page
-    "series (API), rendered": 3,
+    "series (API), rendered": 4,  # the stamp, the service with its status, points, bands
     "series (API), kept": 0,  # until the next analytics run
     "verdicts in the console": 5,  # session, user, permissions, the verdicts
 }

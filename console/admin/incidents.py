@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
 from analytics.incidents import WITHDRAWN_AS_FALSE_ALARM, withdraw
@@ -24,6 +25,7 @@ from analytics.models import (
 from analytics.verdicts import VERDICT_WINDOW, service_verdict_report, verdicts_per_service
 from console.audit import audited_update
 from console.quarantine import suggested_for_incident
+from reports.geo import country_name
 from reports.models import AuditEntry, Service
 
 
@@ -31,22 +33,31 @@ from reports.models import AuditEntry, Service
 class IncidentAdmin(admin.ModelAdmin):
     list_display = [
         "service",
-        "status",
+        "state",
         "detected_at",
         "started_at",
-        "peak_at",
         "peak_reports",
         "ratio_at_open",
-        "opened_probability",
+        "p_at_open",
         "ended_at",
-        "review",
+        "verdict",
     ]
     list_filter = ["review", "verdict", "status", "service__group", "service__category"]
     actions = ["clear_review", "confirm", "false_alarm", "withdraw"]
     list_select_related = ["service"]
     search_fields = ["service__name"]
     date_hierarchy = "detected_at"
-    readonly_fields = [f.name for f in Incident._meta.fields if f.name != "verdict"]
+    # What a moderator reads, in words and rounded numbers; the state machine's own fields
+    # (levels, quiet buckets, the review kept for a release) stay out of the way.
+    fieldsets = [
+        (None, {"fields": ["service", "state", "review_reason", "verdict"]}),
+        ("When", {"fields": ["started_at", "detected_at", "peak_at", "ended_at"]}),
+        ("Evidence", {"fields": ["opening", "peak", "countries_table", "group_incident"]}),
+    ]
+    readonly_fields = [
+        "service", "state", "review_reason", "started_at", "detected_at", "peak_at", "ended_at",
+        "opening", "peak", "countries_table", "group_incident",
+    ]  # fmt: skip
     change_list_template = "admin/analytics/incident/change_list.html"
     change_form_template = "admin/analytics/incident/change_form.html"
 
@@ -205,6 +216,57 @@ class IncidentAdmin(admin.ModelAdmin):
     @admin.display(description="ratio at open")
     def ratio_at_open(self, incident: Incident) -> str:
         return f"{incident.opened_ratio:.1f}×"
+
+    @admin.display(description="p at open")
+    def p_at_open(self, incident: Incident) -> str:
+        return probability(incident.opened_probability)
+
+    @admin.display(description="state")
+    def state(self, incident: Incident) -> str:
+        """One word for where it stands, the review first: what the public is shown."""
+        if incident.review in (Incident.Review.HELD, Incident.Review.WITHDRAWN):
+            return incident.get_review_display()
+        return incident.get_status_display()
+
+    @admin.display(description="at opening")
+    def opening(self, incident: Incident) -> str:
+        return (
+            f"{incident.opened_reports} reports in {incident.opened_minutes} minutes against "
+            f"{incident.opened_expected:.1f} expected ({incident.opened_ratio:.1f}×, "
+            f"p {probability(incident.opened_probability)})"
+        )
+
+    @admin.display(description="peak")
+    def peak(self, incident: Incident) -> str:
+        return (
+            f"{incident.peak_reports} reports against {incident.peak_expected:.1f} expected "
+            f"({incident.peak_ratio:.1f}×, p {probability(incident.peak_probability)})"
+        )
+
+    @admin.display(description="countries behind the excess")
+    def countries_table(self, incident: Incident) -> str:
+        if not incident.countries:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{} %</td></tr>",
+            (
+                (country_name(c["country"]), round(c["excess"]), round(100 * c["share"]))
+                for c in incident.countries
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>Country</th><th>Extra reports</th><th>Share</th></tr>"
+            "</thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+
+def probability(p: float) -> str:
+    """A tail probability a moderator can read: "< 1e-12", "3.2e-07", "0.042"."""
+    if p < 1e-12:
+        return "< 1e-12"
+    return f"{p:.1e}" if p < 0.001 else f"{p:.3f}"
 
 
 @admin.register(ServiceStatus)

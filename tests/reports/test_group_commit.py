@@ -109,6 +109,6 @@ def test_the_answer_has_exactly_the_documented_fields(client, outlook):
         "/api/v1/services/outlook/reports", {"problem": "login"}, content_type="application/json"
     )
     assert response.status_code == 201
-    documented = ReportCreateAPI.OutputSerializer(data=response.json())
+    documented = ReportCreateAPI.ReportReceiptSerializer(data=response.json())
     assert documented.is_valid(), documented.errors
-    assert set(response.json()) == set(ReportCreateAPI.OutputSerializer().fields)
+    assert set(response.json()) == set(ReportCreateAPI.ReportReceiptSerializer().fields)
