@@ -12,6 +12,8 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.api_description import describe as describe_api
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TREMOR_VAR_DIR", BASE_DIR / "var"))
 
@@ -71,6 +73,7 @@ MIDDLEWARE = [
     # Pages (the service page's map and chart data) compress ~5×. CSRF tokens are masked afresh
     # in every response, which is what keeps compression from leaking them (BREACH).
     "django.middleware.gzip.GZipMiddleware",
+    "config.api_headers.ApiReadHeadersMiddleware",  # CORS on reads, ETag and Cache-Control
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -300,9 +303,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.bad_requests.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tremor API",
-    "DESCRIPTION": "Crowd-sourced outage reports: submit reports, read series and incidents.",
+    "DESCRIPTION": describe_api(TREMOR),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
