@@ -3,6 +3,8 @@
 They read buckets, baselines, statuses and incidents only (never raw reports).
 """
 
+import dataclasses
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,6 +33,7 @@ from analytics.series import (
     group_series,
     hourly_sparklines,
     problem_shares,
+    recent_counts,
     service_series,
     status_for,
 )
@@ -49,6 +52,19 @@ class ServiceRow:
     since: datetime | None
     sparkline: str  # SVG polyline points
     reports_24h: int
+    # Troubled services on the home page: reports in about the last 15 minutes and the usual.
+    recent: tuple[int, float] | None = None
+
+    @property
+    def monogram(self) -> str:
+        """The tile's letters: the initials of the first two words ("Microsoft Teams" → MT)."""
+        words = [w for w in self.service.name.replace("-", " ").split() if w[:1].isalnum()]
+        return "".join(w[0] for w in words[:2]).upper() or self.service.name[:1].upper()
+
+    @property
+    def tile(self) -> int:
+        """One of eight tile colours, the same for a service on every page and every run."""
+        return zlib.crc32(self.service.slug.encode()) % 8
 
 
 def sparkline_points(values: list[int], width: int = 96, height: int = 24) -> str:
@@ -61,9 +77,15 @@ def sparkline_points(values: list[int], width: int = 96, height: int = 24) -> st
 
 
 def chart_payload(
-    points: list[SeriesPoint], incidents=(), series_url: str | None = None, hours: int = 24
+    points: list[SeriesPoint],
+    incidents=(),
+    series_url: str | None = None,
+    hours: int = 24,
+    filling: bool = True,
 ) -> dict:
-    """What static/js/service-chart.js draws: times, reports, baseline and incident bands."""
+    """What static/js/service-chart.js (and, without scripts, the chart_svg tag) draws: times,
+    reports, baseline and incident bands; `filling` when the last interval is the current one,
+    drawn as "so far"."""
     return {
         "t": [int(p.start.timestamp()) for p in points],
         "reports": [p.reports for p in points],
@@ -78,6 +100,7 @@ def chart_payload(
         "bucket_minutes": int(bucket_width().total_seconds() // 60),
         "series_url": series_url,
         "hours": hours,
+        "filling": filling,
     }
 
 
@@ -101,16 +124,43 @@ def service_rows(services: list[Service], now: datetime) -> list[ServiceRow]:
     return rows
 
 
+@dataclass(frozen=True)
+class GroupTrouble:
+    group: ServiceGroup
+    affected: int
+    total: int
+
+
+def group_troubles(rows: list[ServiceRow]) -> list[GroupTrouble]:
+    """Groups with two or more services in trouble, most affected first: one vendor failing."""
+    by_group: dict[ServiceGroup, list[ServiceRow]] = {}
+    for row in rows:
+        if row.service.group is not None:
+            by_group.setdefault(row.service.group, []).append(row)
+    troubles = [
+        GroupTrouble(group, sum(1 for r in members if r.level), len(members))
+        for group, members in by_group.items()
+    ]
+    return sorted(
+        (t for t in troubles if t.affected >= 2), key=lambda t: (-t.affected, t.group.name)
+    )
+
+
 def home(request: HttpRequest) -> HttpResponse:
+    """What is wrong now first: group strips, then the troubled services with their counts."""
     now = timezone.now()
     services = list(Service.objects.active().select_related("category", "group", "status"))
     rows = service_rows(services, now)
+    troubled = [r for r in rows if r.level > Level.OK]
+    recent = recent_counts([r.service.pk for r in troubled], now)  # no query on a quiet day
+    troubled = [dataclasses.replace(r, recent=recent.get(r.service.pk)) for r in troubled]
     return render(
         request,
         "analytics/home.html",
         {
-            "rows": rows,
-            "troubled": [r for r in rows if r.level > Level.OK],
+            "rows": sorted(rows, key=lambda r: r.service.name.lower()),
+            "troubled": troubled,
+            "group_troubles": group_troubles(rows),
             "most_reported": sorted(
                 (r for r in rows if r.reports_24h), key=lambda r: -r.reports_24h
             )[:8],
@@ -338,7 +388,9 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "maintenance": maintenance,
         "service": incident.service,
         "chart": chart_payload(
-            points, [] if incident.review == Incident.Review.WITHDRAWN else [incident]
+            points,
+            [] if incident.review == Incident.Review.WITHDRAWN else [incident],
+            filling=end == now,
         ),
         "reports_total": sum(p.reports for p in points if p.start >= incident.started_at),
         "related": related,

@@ -3,6 +3,7 @@ tests/system/test_readme.py checks that the README's table says the same."""
 
 QUERIES = {
     "home page": 2,  # services with their status, hourly sparklines
+    "home page, with problems": 3,  # and the troubled services' last 15 minutes
     "service page, rendered": 15,  # the status stamp, then the page's queries
     "service page, from the cache": 0,
     "group page": 8,

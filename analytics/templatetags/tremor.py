@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from django import template
 from django.utils.html import format_html
 
+from analytics.chart_svg import BOTTOM, HEIGHT, LEFT, WIDTH, chart_geometry
 from analytics.detector.levels import RATIO_CAP, Level
 
 register = template.Library()
@@ -97,3 +98,20 @@ def level_slug(value: int | str | None) -> str:
 def level_label(value: int | str | None) -> str:
     """A public level's words ("no problems", "possible problems", "problems"): Level.label."""
     return _level(value).label
+
+
+@register.inclusion_tag("analytics/_chart_svg.html")
+def chart_svg(chart: dict) -> dict:
+    """The server-drawn chart of a page's chart data (analytics.views.chart_payload)."""
+    return {
+        "g": chart_geometry(
+            chart["t"], chart["reports"], chart["expected"], chart["bands"], chart["filling"]
+        ),
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "plot_height": HEIGHT - BOTTOM,
+        "last_reports": chart["reports"][-1] if chart["reports"] else 0,
+        "first": datetime.fromtimestamp(chart["t"][0], UTC) if chart["t"] else None,
+        "last": datetime.fromtimestamp(chart["t"][-1], UTC) if chart["t"] else None,
+    }

@@ -3,8 +3,9 @@
 (function () {
   "use strict";
   var formats = {
-    time: { hour: "2-digit", minute: "2-digit" },
-    datetime: { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" },
+    // The zone is named, as the server's "04:55 UTC" is: "04:55 EST".
+    time: { hour: "2-digit", minute: "2-digit", timeZoneName: "short" },
+    datetime: { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" },
     date: { year: "numeric", month: "short", day: "numeric" },
   };
   function localise(root) {

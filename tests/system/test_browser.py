@@ -52,7 +52,8 @@ def test_a_visitor_searches_reports_a_problem_and_sees_it_counted(
         page.reload()
         wait_until(page, "window.tremorChart !== undefined")
         points, total = page.evaluate(
-            "[tremorChart.data[0].length, tremorChart.data[1].reduce((a, b) => a + b, 0)]"
+            "[tremorChart.data[0].length,"
+            " tremorChart.data[1].concat(tremorChart.data[3]).reduce((a, b) => a + (b || 0), 0)]"
         )
         if total == 1 or time.monotonic() > deadline:
             break
@@ -80,6 +81,8 @@ def test_times_are_shown_in_the_visitors_time_zone(site, browser):
     started = page.locator(".timeline time[data-local]").first
     assert started.get_attribute("title").endswith("03:00 UTC")
     assert "12:00" in started.inner_text()  # 03:00 UTC is noon in Tokyo
+    assert "GMT+9" in started.inner_text()  # the zone is named, as the server's UTC is
+    assert "GMT+9" in page.inner_text("#chart-zone")
     context.close()
 
 
@@ -98,9 +101,45 @@ def test_the_chart_offers_its_numbers_as_a_table_and_a_seven_day_view(site, desk
     rows = page.locator("#chart-table tbody tr")
     assert rows.count() == page.evaluate("tremorChart.data[0].length")
     page.get_by_role("button", name="7 days").click()
-    wait_until(page, "tremorChart.data[0].length > 2000")
-    assert page.locator("#chart-table tbody tr").count() > 2000
+    wait_until(page, "tremorChart.data[0].length < 200")
+    assert page.evaluate("tremorChart.data[0].length") in (168, 169)  # a week of hours
+    assert page.locator("#chart-table tbody tr").count() in (168, 169)
+    assert "(so far)" in page.inner_text("#chart-table tbody tr:last-child")
     desktop.assert_clean()
+
+
+def test_the_filling_interval_is_so_far_not_a_drop_to_zero(site, desktop):
+    """During an outage the current interval holds a minute of reports: a dot, not the line's end."""
+    outlook = Service.objects.get(slug="outlook")
+    now = timezone.now()
+    make_reports(outlook, 30, at=now - timedelta(minutes=6))
+    pipeline.refresh_analytics(now)
+    page = desktop.page
+    page.goto(site + "/services/outlook/")
+    wait_until(page, "window.tremorChart !== undefined")
+    line_end, dot = page.evaluate(
+        "[tremorChart.data[1][tremorChart.data[1].length - 1],"
+        " tremorChart.data[3][tremorChart.data[3].length - 1]]"
+    )
+    assert line_end is None and dot is not None
+    assert page.locator("#chart svg.chart-svg").count() == 0  # the script replaced it
+    desktop.assert_clean()
+
+
+def test_without_javascript_the_chart_is_drawn_by_the_server(site, browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    outlook = Service.objects.get(slug="outlook")
+    now = timezone.now()
+    make_reports(outlook, 12, at=now - timedelta(minutes=6))
+    pipeline.refresh_analytics(now)
+    page.goto(site + "/services/outlook/")
+    chart = page.locator("#chart svg.chart-svg")
+    assert chart.count() == 1 and chart.is_visible()
+    assert page.locator("#chart svg polyline.svg-reports").count() == 1
+    assert page.locator("#chart svg circle.svg-so-far").count() == 1
+    assert "times in UTC" in page.inner_text(".chart-legend")
+    context.close()
 
 
 def test_the_service_page_refreshes_its_numbers_without_a_reload(site, desktop):
