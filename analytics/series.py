@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncHour
 
 from analytics.detector import Level
@@ -168,6 +168,26 @@ def country_counts(service: Service, start: datetime, end: datetime) -> dict[str
         .annotate(total=Sum("reports"))
         .order_by()
     )
+
+
+def recent_and_daily_countries(
+    service: Service, recent_start: datetime, start: datetime, end: datetime
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Reports per country over [recent_start, end) and over [start, end), in one query."""
+    rows = (
+        CountryBucket.objects.filter(service=service)
+        .in_window(start, end)
+        .exclude(country="")
+        .values_list("country")
+        .annotate(recent=Sum("reports", filter=Q(start__gte=recent_start)), total=Sum("reports"))
+        .order_by()
+    )
+    recent, daily = {}, {}
+    for country, in_recent, total in rows:
+        daily[country] = total
+        if in_recent:
+            recent[country] = in_recent
+    return recent, daily
 
 
 def status_for(service: Service) -> ServiceStatus:

@@ -29,10 +29,10 @@ from analytics.models import (
 from analytics.page_cache import analytics_stamp, cached_response
 from analytics.series import (
     SeriesPoint,
-    country_counts,
     group_series,
     hourly_sparklines,
     problem_shares,
+    recent_and_daily_countries,
     recent_counts,
     service_series,
     status_for,
@@ -102,6 +102,11 @@ def chart_payload(
         "hours": hours,
         "filling": filling,
     }
+
+
+def reported(shares: list) -> list:
+    """The problem types someone reported: a 0 % row says nothing."""
+    return [share for share in shares if share.reports]
 
 
 def service_rows(services: list[Service], now: datetime) -> list[ServiceRow]:
@@ -269,7 +274,10 @@ def _service_context(slug: str, comments_page: int) -> dict:
                 .distinct()
             )
     problem_types = list(service.category.problem_types.all())
-    by_country = country_counts(service, start, now)
+    # The map follows the outage: the last hour, as the banner's countries do; the last 24 hours
+    # when the last hour has no report with a known country.
+    last_hour, last_day = recent_and_daily_countries(service, now - timedelta(hours=1), start, now)
+    by_country, map_window = (last_hour, "last hour") if last_hour else (last_day, "last 24 hours")
     removed, removed_from, removed_until = Quarantine.objects.removed_as_abuse(
         service.pk, start, now
     )
@@ -289,8 +297,10 @@ def _service_context(slug: str, comments_page: int) -> dict:
         "chart": chart,
         "reports_24h": sum(p.reports for p in points),
         "simulated_24h": simulated,
-        "problems_hour": problem_shares(service, problem_types, now - timedelta(hours=1), now),
-        "problems_day": problem_shares(service, problem_types, start, now),
+        "problems_hour": reported(
+            problem_shares(service, problem_types, now - timedelta(hours=1), now)
+        ),
+        "problems_day": reported(problem_shares(service, problem_types, start, now)),
         "problem_types": problem_types,
         "comments": Paginator(
             Comment.objects.filter(service=service, status=Comment.Status.VISIBLE).order_by(
@@ -307,6 +317,7 @@ def _service_context(slug: str, comments_page: int) -> dict:
         "official_updates": updates,
         "maintenance": maintenance,
         "world_map": report_map(by_country, names) if by_country else [],
+        "map_window": map_window,
         "map_view_box": VIEW_BOX,
         "top_countries": top_countries(by_country, names),
         "group_members": group_members,
