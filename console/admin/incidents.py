@@ -1,6 +1,8 @@
 """Incidents and what the detector keeps, in the console: review and verdicts, statuses,
 buckets, baselines, per-service tuning, official updates and maintenance windows."""
 
+from datetime import timedelta
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -22,7 +24,9 @@ from analytics.models import (
     ServiceBucket,
     ServiceStatus,
 )
+from analytics.series import service_series
 from analytics.verdicts import VERDICT_WINDOW, service_verdict_report, verdicts_per_service
+from analytics.views import chart_payload
 from console.audit import audited_update
 from console.quarantine import suggested_for_incident
 from reports.geo import country_name
@@ -120,7 +124,13 @@ class IncidentAdmin(admin.ModelAdmin):
             "created_at__lt": end.isoformat(),
         }
         minutes = int((timezone.now() - incident.started_at).total_seconds() // 60) + 1
+        now = timezone.now()
+        chart_end = min(now, end + timedelta(hours=1))
+        points = service_series(
+            incident.service, incident.started_at - timedelta(hours=1), chart_end
+        )
         context = {
+            "chart": chart_payload(points, [incident], filling=chart_end == now),
             **(extra_context or {}),
             "public_url": reverse("incident-detail", args=[incident.pk]),
             "reports_url": reverse("admin:reports_report_changelist") + "?" + urlencode(window),

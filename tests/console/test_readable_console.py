@@ -16,6 +16,7 @@ def test_an_incident_reads_in_words_with_its_countries_as_a_table(moderator, fak
     assert "reports in 5 minutes against" in page and "p 3.2e-09" in page
     assert "<td>United States</td><td>30</td><td>80 %</td>" in page
     assert "quiet_buckets" not in page and "review_before" not in page
+    assert 'class="chart-svg"' in page and 'class="svg-reports"' in page  # its window's chart
     listing = moderator.get("/admin/analytics/incident/").content.decode()
     assert "3.2e-09" in listing and "0.00000000317" not in listing
 
