@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 
 from console.audit import audited_update
 from console.merge import MergeError, merge_services
+from console.words import counted
 from reports.models import Category, ProblemType, Service, ServiceGroup
 
 
@@ -46,12 +47,12 @@ class ServiceAdmin(admin.ModelAdmin):
     @admin.action(description="Deactivate the selected services", permissions=["change"])
     def deactivate(self, request, queryset) -> None:
         count = audited_update(request.user, queryset, "deactivate services", is_active=False)
-        self.message_user(request, f"{count} services deactivated (their history is kept).")
+        self.message_user(request, f"{counted(count, 'service')} deactivated (history kept).")
 
     @admin.action(description="Activate the selected services", permissions=["change"])
     def activate(self, request, queryset) -> None:
         count = audited_update(request.user, queryset, "activate services", is_active=True)
-        self.message_user(request, f"{count} services activated.")
+        self.message_user(request, f"{counted(count, 'service')} activated.")
 
     @admin.action(description="Merge the selected duplicate into another service…",
                   permissions=["change"])  # fmt: skip
@@ -72,7 +73,8 @@ class ServiceAdmin(admin.ModelAdmin):
                 self.message_user(request, str(exc), messages.ERROR)
                 return None
             self.message_user(
-                request, f"{source} merged into {target}: {moved['reports']} reports moved."
+                request,
+                f"{source} merged into {target}: {counted(moved['reports'], 'report')} moved.",
             )
             return None
         context = {

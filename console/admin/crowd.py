@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from console.audit import audited_update
 from console.explorer import find_bursts
 from console.quarantine import apply_quarantine, release_quarantine
+from console.words import counted
 from reports.models import AuditEntry, BlockedPattern, Comment, Quarantine, Report
 
 
@@ -152,7 +153,7 @@ class CommentAdmin(admin.ModelAdmin):
 
     def _set(self, request, queryset, status: str, verb: str) -> None:
         count = audited_update(request.user, queryset, f"comments {verb}", status=status)
-        self.message_user(request, f"{count} comment{'s' if count != 1 else ''} {verb}.")
+        self.message_user(request, f"{counted(count, 'comment')} {verb}.")
 
     @admin.action(description="Show the selected comments", permissions=["change"])
     def make_visible(self, request, queryset) -> None:
@@ -215,12 +216,16 @@ class QuarantineAdmin(admin.ModelAdmin):
         if change:
             return  # a quarantine is applied once; release it and make a new one to change it
         count = apply_quarantine(obj, request.user)
-        self.message_user(request, f"{count} reports set aside; the counts are being redone.")
+        self.message_user(
+            request, f"{counted(count, 'report')} set aside; the counts are being redone."
+        )
 
     @admin.action(description="Release the selected quarantines", permissions=["change"])
     def release(self, request, queryset) -> None:
         total = sum(release_quarantine(q, request.user) for q in queryset)
-        self.message_user(request, f"{total} reports count again; the counts are being redone.")
+        self.message_user(
+            request, f"{counted(total, 'report')} counted again; the counts are being redone."
+        )
 
 
 @admin.register(AuditEntry)

@@ -29,6 +29,7 @@ from analytics.verdicts import VERDICT_WINDOW, service_verdict_report, verdicts_
 from analytics.views import chart_payload
 from console.audit import audited_update
 from console.quarantine import suggested_for_incident
+from console.words import counted
 from reports.geo import country_name
 from reports.models import AuditEntry, Service
 
@@ -189,7 +190,7 @@ class IncidentAdmin(admin.ModelAdmin):
     )
     def withdraw(self, request, queryset) -> None:
         count = self._withdraw(request, queryset.select_related("service"))
-        self.message_user(request, f"{count} incident{'s' if count != 1 else ''} withdrawn.")
+        self.message_user(request, f"{counted(count, 'incident')} withdrawn.")
 
     @admin.action(
         description="Clear: show the selected held or withdrawn incidents publicly",
@@ -202,13 +203,13 @@ class IncidentAdmin(admin.ModelAdmin):
         )
         self.message_user(
             request,
-            f"{count} incident{'s' if count != 1 else ''} cleared; the next run shows "
+            f"{counted(count, 'incident')} cleared; the next run shows "
             f"{'them' if count != 1 else 'it'}.",
         )
 
     def _judge(self, request, queryset, verdict: str, label: str) -> None:
         count = audited_update(request.user, queryset, label, verdict=verdict)
-        self.message_user(request, f"{count} incident{'s' if count != 1 else ''} marked: {label}.")
+        self.message_user(request, f"{counted(count, 'incident')} marked: {label}.")
 
     @admin.action(description="Confirm the selected incidents as outages", permissions=["change"])
     def confirm(self, request, queryset) -> None:

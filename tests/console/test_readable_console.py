@@ -32,3 +32,18 @@ def test_moderators_do_not_see_buckets_statuses_or_baselines(moderator):
     for path in ("servicebucket", "servicestatus", "baseline"):
         assert moderator.get(f"/admin/analytics/{path}/").status_code == 403
         assert administrator.get(f"/admin/analytics/{path}/").status_code == 200
+
+
+def test_messages_count_in_the_singular_and_the_plural(moderator, fake_outage):
+    response = moderator.post(
+        "/admin/analytics/incident/",
+        {"action": "confirm", "_selected_action": [fake_outage.pk]},
+        follow=True,
+    )
+    assert "1 incident marked: confirmed." in response.content.decode()
+    from console.words import counted
+
+    assert (counted(0, "report"), counted(2, "country", "countries")) == (
+        "0 reports",
+        "2 countries",
+    )
