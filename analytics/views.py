@@ -413,4 +413,5 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def privacy(request: HttpRequest) -> HttpResponse:
     retention = settings.TREMOR["REPORT_RETENTION_DAYS"]
-    return render(request, "privacy.html", {"retention_days": retention})
+    context = {"retention_days": retention, "dedupe_minutes": settings.TREMOR["DEDUPE_MINUTES"]}
+    return render(request, "privacy.html", context)

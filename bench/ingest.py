@@ -100,7 +100,7 @@ def redis_url(stack: list[subprocess.Popen]) -> str:
 
 def production_env(database: str, cache_url: str, **extra: str) -> dict:
     """Compose's production settings for the benchmarks' processes: a random SECRET_KEY, Redis,
-    the default throttles (whatever this shell sets), one trusted proxy."""
+    the default throttles (whatever this shell sets), nginx on loopback as the trusted proxy."""
     env = {
         **os.environ,
         "DATABASE_NAME": database,
@@ -108,7 +108,7 @@ def production_env(database: str, cache_url: str, **extra: str) -> dict:
         "TREMOR_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "CACHE_URL": cache_url,
-        "TRUSTED_PROXY_COUNT": "1",
+        "TRUSTED_PROXIES": "127.0.0.1/32",  # nginx on loopback
         "LOG_LEVEL": "WARNING",
         **extra,
     }

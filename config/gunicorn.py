@@ -1,14 +1,17 @@
 """gunicorn settings for the image (compose and the Dockerfile use `-c config/gunicorn.py`).
 
-The access log leaves out the client address (gunicorn's default format starts with it): Tremor
-stores no IP address, in its tables or in its logs.
+The access log leaves out the client address (gunicorn's default format starts with it), and the
+error log has every address gunicorn writes into it masked: Tremor stores no IP address, in its
+tables or in its logs. It listens on loopback unless GUNICORN_BIND says otherwise (compose's web
+service, which only its proxy reaches, listens on its network).
 """
 
 import os
 import shutil
 import tempfile
 
-bind = "0.0.0.0:8000"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+logger_class = "config.gunicorn_logging.AddressFreeLogger"
 workers = 4
 # Threads: a report waits on the database and the cache, not the CPU.
 worker_class = "gthread"

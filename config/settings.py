@@ -5,6 +5,7 @@ with no CELERY_BROKER_URL it uses Celery's filesystem transport in var/. See the
 configuration table for every variable.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,20 @@ VAR_DIR = Path(os.environ.get("TREMOR_VAR_DIR", BASE_DIR / "var"))
 
 def env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
+
+
+def secret(name: str, default: str = "") -> str:
+    """A secret from NAME, or from the file NAME_FILE names (Docker secrets), stripped of its
+    final newline; both set is a mistake worth stopping for."""
+    path = os.environ.get(f"{name}_FILE")
+    if path is None:
+        return os.environ.get(name, default)
+    if name in os.environ:
+        raise ImproperlyConfigured(f"set {name} or {name}_FILE, not both")
+    try:
+        return Path(path).read_text().rstrip("\r\n")
+    except OSError as error:
+        raise ImproperlyConfigured(f"{name}_FILE: cannot read {path}: {error.strerror}") from None
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -41,7 +56,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 # The embedded default is only for a developer's machine; production must set its own.
 INSECURE_SECRET_KEY = "insecure-embedded-default-change-me-in-production"
-SECRET_KEY = env("SECRET_KEY", INSECURE_SECRET_KEY)
+SECRET_KEY = secret("SECRET_KEY", INSECURE_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 CSRF_FAILURE_VIEW = "config.error_pages.csrf_failure"  # a page of the site, JSON under /api/
@@ -122,6 +137,9 @@ else:
             "PORT": "",
         }
     }
+if secret("DATABASE_PASSWORD"):
+    # Kept out of DATABASE_URL, e.g. as a Docker secret (DATABASE_PASSWORD_FILE).
+    DATABASES["default"]["PASSWORD"] = secret("DATABASE_PASSWORD")
 if env("DATABASE_NAME"):
     # Lets a helper process (the end-to-end test's Celery worker) join a test database.
     DATABASES["default"]["NAME"] = env("DATABASE_NAME")
@@ -163,6 +181,9 @@ if env("CACHE_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Where each day's random reporter salt lives (reports.salts): the shared cache, or without one
+# a directory only this user can read, so every process of `make run` agrees on it.
+REPORTER_SALTS = "cache" if env("CACHE_URL") else env("REPORTER_SALTS_DIR", str(VAR_DIR / "salts"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -201,11 +222,31 @@ WHITENOISE_AUTOREFRESH = not env_bool("STATIC_MANIFEST", False)
 # TREMOR_ENV=production turns on everything `manage.py check --deploy` asks for; each setting can
 # still be set on its own. Development (`make run`) serves plain HTTP on localhost.
 PRODUCTION = env("TREMOR_ENV", "development") == "production"
-if PRODUCTION and SECRET_KEY == INSECURE_SECRET_KEY:
-    raise ImproperlyConfigured("TREMOR_ENV=production needs SECRET_KEY set to a long random value")
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_int("TRUSTED_PROXY_COUNT", 0) else None
-)
+if PRODUCTION and (SECRET_KEY == INSECURE_SECRET_KEY or len(SECRET_KEY) < 50):
+    raise ImproperlyConfigured(
+        "TREMOR_ENV=production needs SECRET_KEY set to a random value of at least 50 characters"
+        " (python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+    )
+if PRODUCTION and DATABASES["default"].get("PASSWORD") == "tremor":
+    raise ImproperlyConfigured(
+        "the database password is compose's old example one: set POSTGRES_PASSWORD to your own"
+        " (ALTER USER tremor PASSWORD '…' in an existing database)"
+    )
+# The proxies whose X-Forwarded-For is believed, as networks: a request from anywhere else is
+# taken at its socket's word, whatever headers it sends (reports.identity.client_address).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _network in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_network!r} is not a network (e.g. 172.28.0.10/32 or 10.0.0.0/8)"
+        ) from None
+if env("TRUSTED_PROXY_COUNT"):
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT is gone: set TRUSTED_PROXIES to your proxies' networks instead"
+    )
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
@@ -246,9 +287,9 @@ if env("LOG_FORMAT", "text") == "json":
 # --- Tremor ----------------------------------------------------------------------------------
 # Tremor's own settings, read as settings.TREMOR[...] (Any: each key has its own type).
 TREMOR: dict[str, Any] = {
-    # Number of reverse proxies in front of the web server that append to X-Forwarded-For.
-    # 0 (the default) ignores the header entirely, so a forged one cannot mint new reporters.
-    "TRUSTED_PROXY_COUNT": env_int("TRUSTED_PROXY_COUNT", 0),
+    # Networks of the reverse proxies in front that append to X-Forwarded-For (see above); none
+    # (the default) ignores the header entirely, so a forged one cannot mint new reporters.
+    "TRUSTED_PROXIES": TRUSTED_PROXIES,
     # Only the first report of a reporter for a service within this window counts.
     "DEDUPE_MINUTES": env_int("DEDUPE_MINUTES", 15),
     "BUCKET_MINUTES": env_int("BUCKET_MINUTES", 5),

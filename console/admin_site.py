@@ -1,7 +1,8 @@
 """The operators' console: Django's admin with a rate-limited login.
 
-After ADMIN_LOGIN_MAX_FAILURES failed sign-ins from one address (keyed by an HMAC, never the
-address) within ADMIN_LOGIN_WINDOW_MINUTES, further attempts get a 429 until the window passes.
+After ADMIN_LOGIN_MAX_FAILURES sign-in attempts from one address (keyed by an HMAC, never the
+address) within ADMIN_LOGIN_WINDOW_MINUTES without a success, further attempts get a 429 until the
+window passes.
 """
 
 from datetime import timedelta
@@ -37,28 +38,40 @@ class TremorAdminSite(admin.AdminSite):
     def login(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
+        if request.method != "POST":
+            return super().login(request, extra_context)
         limit = settings.TREMOR["ADMIN_LOGIN_MAX_FAILURES"]
-        window = timedelta(minutes=settings.TREMOR["ADMIN_LOGIN_WINDOW_MINUTES"])
+        window = int(
+            timedelta(minutes=settings.TREMOR["ADMIN_LOGIN_WINDOW_MINUTES"]).total_seconds()
+        )
         key = "admin-login-failures:" + reporter_key(
             client_address(request), "admin-login", timezone.now().date()
         )
-        failures = cache.get(key, 0)
-        if request.method == "POST" and failures >= limit:
+        # Each attempt takes its number before its password is checked, with the cache's atomic
+        # add and incr: of 24 parallel guesses only the first `limit` are ever checked.
+        if attempt_number(key, window) > limit:
             refusal = TemplateResponse(
                 request,
                 "admin/login_throttled.html",
-                {**self.each_context(request), "minutes": int(window.total_seconds() // 60)},
+                {**self.each_context(request), "minutes": window // 60},
                 status=429,
             )
-            refusal["Retry-After"] = str(int(window.total_seconds()))
+            refusal["Retry-After"] = str(window)
             return refusal
         response = super().login(request, extra_context)
-        if request.method == "POST":
-            if response.status_code == 302:  # signed in
-                cache.delete(key)
-            else:
-                cache.set(key, failures + 1, timeout=int(window.total_seconds()))
+        if response.status_code == 302:  # signed in: the attempts so far are forgiven
+            cache.delete(key)
         return response
+
+
+def attempt_number(key: str, window: int) -> int:
+    """Count one more sign-in attempt in a window that starts with the first; returns its number."""
+    cache.add(key, 0, timeout=window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window ended between the two calls: this attempt opens a new one
+        cache.add(key, 0, timeout=window)
+        return cache.incr(key)
 
 
 class TremorAdminConfig(AdminConfig):

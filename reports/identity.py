@@ -1,8 +1,9 @@
 """Who is reporting, without knowing who they are.
 
-The client address is read from the socket unless TRUSTED_PROXY_COUNT proxies are configured; it
-is combined with the browser family into an HMAC under a secret that rotates every UTC day. The
-address itself is never stored or logged.
+The client address is the socket's peer, or, when that peer is one of TRUSTED_PROXIES, the
+address its X-Forwarded-For names (walked from the right past every trusted hop). It is combined
+with the browser family into an HMAC under a random salt of the UTC day (reports.salts), destroyed
+after the day. The address itself is never stored or logged.
 """
 
 import functools
@@ -11,11 +12,14 @@ import hmac
 import ipaddress
 import re
 from dataclasses import dataclass
-from datetime import date
-from typing import cast
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.http import HttpRequest
+
+from reports.salts import salt_for
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # First match wins: order matters (Edge and Opera also say "Chrome", Chrome also says "Safari").
 _UA_FAMILIES = [
@@ -48,29 +52,43 @@ def _valid_ip(value: str) -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=4)
+def trusted_networks(networks: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    """The TRUSTED_PROXIES setting as networks (checked when the settings load)."""
+    return tuple(ipaddress.ip_network(n.strip(), strict=False) for n in networks if n.strip())
+
+
+def _trusted(address: str, networks: tuple[IPNetwork, ...]) -> bool:
+    ip = ipaddress.ip_address(address)
+    return any(ip.version == n.version and ip in n for n in networks)
+
+
 def client_address(request: HttpRequest) -> str:
-    """The address of the client as seen by the outermost trusted proxy (or by the socket)."""
+    """The client's address: the socket's peer, unless the peer is a trusted proxy; then the
+    rightmost X-Forwarded-For hop that is not itself a trusted proxy.
+
+    Each proxy appends the address it saw, so only hops right of the first untrusted one were
+    written by proxies; whatever a client puts further left is its own invention and is never
+    read. A hop that is not an address stops the walk at the proxy that passed it on.
+    """
     remote = _valid_ip(request.META.get("REMOTE_ADDR", "")) or "0.0.0.0"
-    trusted = cast(int, settings.TREMOR["TRUSTED_PROXY_COUNT"])
-    if trusted <= 0:
+    networks = trusted_networks(tuple(settings.TREMOR.get("TRUSTED_PROXIES", ())))
+    if not networks or not _trusted(remote, networks):
         return remote
-    # Each trusted proxy appends the address it saw; anything left of those is client-controlled.
-    hops = [h for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    hops.append(remote)
-    index = max(len(hops) - 1 - trusted, 0)
-    return _valid_ip(hops[index]) or remote
+    address = remote
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        ip = _valid_ip(hop)
+        if ip is None:
+            break
+        address = ip
+        if not _trusted(ip, networks):
+            break
+    return address
 
 
 def daily_secret(day: date) -> bytes:
-    """The HMAC key for one UTC day, derived from SECRET_KEY (so nothing extra to store)."""
-    return _daily_secret(settings.SECRET_KEY, day)
-
-
-@functools.lru_cache(maxsize=8)
-def _daily_secret(secret_key: str, day: date) -> bytes:
-    return hmac.new(
-        secret_key.encode(), f"tremor-reporter:{day.isoformat()}".encode(), hashlib.sha256
-    ).digest()
+    """The HMAC key for one UTC day: that day's random salt."""
+    return salt_for(day)
 
 
 def network_prefix(address: str) -> str:
@@ -90,6 +108,15 @@ def reporter_key(address: str, family: str, day: date) -> str:
     """32 hex characters identifying (address, browser family) for one day only."""
     message = f"{address}|{family}".encode()
     return hmac.new(daily_secret(day), message, hashlib.sha256).hexdigest()[:32]
+
+
+def key_before_midnight(identity: "Identity", now: datetime, window: timedelta) -> str:
+    """Within `window` after midnight UTC, the reporter key the same sender had the day before
+    (whose salt lives until the window has passed); otherwise ""."""
+    midnight = datetime.combine(now.astimezone(UTC).date(), time.min, UTC)
+    if now - midnight >= window:
+        return ""
+    return reporter_key(identity.address, identity.ua_family, midnight.date() - timedelta(days=1))
 
 
 @dataclass(frozen=True)

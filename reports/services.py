@@ -12,7 +12,7 @@ from django.utils import timezone
 from config.metrics import count_report
 from reports.geo import country_for_address
 from reports.group_commit import GroupCommit
-from reports.identity import request_identity
+from reports.identity import key_before_midnight, request_identity
 from reports.models import Comment, ProblemType, Report, Service
 from reports.moderation import hold_reason, without_invisible_controls
 
@@ -26,6 +26,9 @@ class Reporter:
     country: str
     region: str = ""
     network_key: str = ""
+    # Just after midnight UTC, the key this person had yesterday: the dedupe window reaches back
+    # across the day's change of salt ("" the rest of the day).
+    earlier_key: str = ""
 
 
 def reporter_from_request(
@@ -33,8 +36,10 @@ def reporter_from_request(
 ) -> Reporter:
     """Identify the reporter; a location the client sends wins over the geo-IP guess."""
     identity = request_identity(request, now.date())
+    window = timedelta(minutes=cast(int, settings.TREMOR["DEDUPE_MINUTES"]))
     return Reporter(
         key=identity.reporter_key,
+        earlier_key=key_before_midnight(identity, now, window),
         network_key=identity.network_key,
         ua_family=identity.ua_family,
         country=country or country_for_address(identity.address),
@@ -135,6 +140,7 @@ def store_reports(batch: list[Pending]) -> list[Submission]:
         [p.problem.pk for p in batch],
         [p.now for p in batch],
         [p.reporter.key for p in batch],
+        [p.reporter.earlier_key or p.reporter.key for p in batch],
         [p.reporter.network_key for p in batch],
         [p.reporter.ua_family for p in batch],
         [p.reporter.country for p in batch],
@@ -190,17 +196,18 @@ _INSERT = """
 WITH input AS (
     SELECT nextval(pg_get_serial_sequence('reports_report', 'id')) AS id, t.*
     FROM unnest(%s::int[], %s::int[], %s::timestamptz[], %s::text[], %s::text[], %s::text[],
-                %s::text[], %s::text[], %s::bool[], %s::int[], %s::bool[], %s::bool[],
-                %s::text[], %s::text[], %s::text[]) WITH ORDINALITY
-        AS t(service_id, problem_id, created_at, reporter_key, network_key, ua_family, country,
-             region, is_simulated, seconds_to_submit, honeypot, leads, body, comment_status,
-             held_because, ord)
+                %s::text[], %s::text[], %s::text[], %s::bool[], %s::int[], %s::bool[],
+                %s::bool[], %s::text[], %s::text[], %s::text[]) WITH ORDINALITY
+        AS t(service_id, problem_id, created_at, reporter_key, earlier_key, network_key,
+             ua_family, country, region, is_simulated, seconds_to_submit, honeypot, leads, body,
+             comment_status, held_because, ord)
 ), seen AS (
     SELECT i.ord FROM input i
     WHERE i.leads AND EXISTS (
         SELECT 1 FROM reports_report r
         WHERE r.is_counted AND r.service_id = i.service_id
-          AND r.reporter_key = i.reporter_key AND r.created_at > i.created_at - %s::interval)
+          AND r.reporter_key IN (i.reporter_key, i.earlier_key)
+          AND r.created_at > i.created_at - %s::interval)
 ), decided AS (
     SELECT i.*, i.leads AND s.ord IS NULL AS counted,
         CASE WHEN i.honeypot THEN 'honeypot' WHEN i.leads AND s.ord IS NULL THEN ''

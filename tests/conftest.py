@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from analytics.page_cache import forget_analytics_stamp
 from console.roles import ADMINISTRATORS, MODERATORS
-from reports import throttling
+from reports import salts, throttling
 from reports.catalog import forget_cached_catalog
 from reports.models import Service
 from reports.moderation import forget_blocklist
@@ -29,6 +29,7 @@ def _fresh_cache():
     # Throttle counters live in the cache, catalogue lookups and the analytics stamp in
     # per-process ones.
     cache.clear()
+    salts.forget()  # the day's salt was in the cache just cleared
     forget_cached_catalog()
     forget_blocklist()
     forget_analytics_stamp()

@@ -1,3 +1,10 @@
+import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
 from django.contrib.auth.models import User
 from django.core.cache import cache
 
@@ -42,3 +49,27 @@ def test_admin_sign_in_is_rate_limited_per_address(client, db, settings):
     assert client.post("/admin/login/", right, REMOTE_ADDR="198.51.100.9").status_code == 302
     cache.clear()
     assert client.post("/admin/login/", right).status_code == 302
+
+
+def test_parallel_wrong_passwords_are_checked_no_more_often_than_the_limit(live_server):
+    User.objects.create_superuser("root", password="the right password 123")
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    page = opener.open(live_server.url + "/admin/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode(
+        {"username": "root", "password": "wrong", "csrfmiddlewaretoken": token}
+    ).encode()
+    start = threading.Barrier(24)
+
+    def guess(_) -> int:
+        start.wait()
+        try:
+            with opener.open(live_server.url + "/admin/login/", body, timeout=60) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with ThreadPoolExecutor(24) as pool:
+        statuses = list(pool.map(guess, range(24)))
+    # 200 is the form shown again after the password was checked and found wrong.
+    assert sorted(statuses) == [200] * 5 + [429] * 19

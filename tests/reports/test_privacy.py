@@ -23,7 +23,7 @@ def text_columns() -> list[tuple[str, str]]:
 
 
 def test_no_table_contains_an_address_after_reports_from_many(client, outlook, settings):
-    settings.TREMOR = {**settings.TREMOR, "TRUSTED_PROXY_COUNT": 1}
+    settings.TREMOR = {**settings.TREMOR, "TRUSTED_PROXIES": ["10.0.0.0/8"]}
     for i, address in enumerate(ADDRESSES):
         body = {"problem": "login", "comment": f"down here {i}"}
         if i % 2:

@@ -71,7 +71,7 @@ def test_nothing_about_one_visitor_is_kept(proxy):
 def test_the_proxy_replaces_a_forwarded_address_sent_by_the_client(proxy, settings):
     from reports.models import Report
 
-    settings.TREMOR = {**settings.TREMOR, "TRUSTED_PROXY_COUNT": 1}
+    settings.TREMOR = {**settings.TREMOR, "TRUSTED_PROXIES": ["127.0.0.0/8"]}
     request = urllib.request.Request(
         proxy + "/api/v1/services/outlook/reports",
         data=b'{"problem": "login"}',

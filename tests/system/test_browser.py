@@ -24,7 +24,7 @@ def test_a_visitor_searches_reports_a_problem_and_sees_it_counted(
     site, desktop, celery_worker, settings
 ):
     # The visitor comes through one trusted proxy from an address in the United States.
-    settings.TREMOR = {**settings.TREMOR, "TRUSTED_PROXY_COUNT": 1}
+    settings.TREMOR = {**settings.TREMOR, "TRUSTED_PROXIES": ["127.0.0.0/8"]}
     page = desktop.page
     page.set_extra_http_headers({"X-Forwarded-For": "8.8.8.8"})
     page.goto(site + "/")
@@ -86,7 +86,9 @@ def test_times_are_shown_in_the_visitors_time_zone(site, browser):
     context.close()
 
 
-@pytest.mark.parametrize("path", ["/", "/services/outlook/", "/groups/microsoft-365/", "/about/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/services/outlook/", "/groups/microsoft-365/", "/about/", "/privacy/"]
+)
 def test_pages_fit_a_phone_without_horizontal_scrolling(site, phone, path):
     phone.page.goto(site + path)
     width = phone.page.evaluate("document.documentElement.scrollWidth")
