@@ -37,7 +37,7 @@ class MapCountry:
     code: str
     name: str
     path: str
-    shade: int  # 0 = no reports, 1–5 = share classes
+    shade: int  # 0 = no reports, 1 = fewer than SMALL_COUNT, 1–5 = share classes
     label: str  # "United States: 34 % (120 reports)" or "Iceland: <5 reports"
 
 
@@ -125,13 +125,14 @@ def report_map(counts: dict[str, int], names: dict[str, str]) -> list[MapCountry
         if not reports:
             countries.append(MapCountry(shape.code, name, shape.path, 0, name))
             continue
-        share = reports / total
-        label = (
-            f"{name}: <{SMALL_COUNT} reports"
-            if reports < SMALL_COUNT
-            else f"{name}: {round(100 * share)} % ({reports} reports)"
-        )
-        countries.append(MapCountry(shape.code, name, shape.path, shade_for(share), label))
+        if reports < SMALL_COUNT:
+            # The lightest shade whatever its share: a share-based one would tell the count
+            # that the table masks as "<5" (one report of three is a dark 33 %).
+            label, shade = f"{name}: <{SMALL_COUNT} reports", 1
+        else:
+            share = reports / total
+            label, shade = f"{name}: {round(100 * share)} % ({reports} reports)", shade_for(share)
+        countries.append(MapCountry(shape.code, name, shape.path, shade, label))
     return countries
 
 

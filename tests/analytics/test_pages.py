@@ -270,6 +270,7 @@ def test_the_service_page_maps_where_reports_come_from_and_masks_small_counts(cl
     assert '<path d="M' in body and 'class="s5" data-country="US"' in body
     assert "United States: 94 % (30 reports)" in body
     assert "Iceland: &lt;5 reports" in body and "94 %" in body
+    assert 'class="s1" data-country="IS"' in body
     top = response.context["top_countries"]
     assert [(c.code, c.shown, c.percent) for c in top] == [("US", "30", 94), ("IS", "<5", None)]
 

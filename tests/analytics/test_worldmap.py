@@ -27,3 +27,11 @@ def test_small_counts_are_masked_in_labels_and_lists():
         ("NO", "<5", None),
         ("IS", "<5", None),
     ]
+
+
+def test_a_small_count_takes_the_lightest_shade_whatever_its_share():
+    # Three reports of four are 75 %: a share-based shade would tell what "<5" hides.
+    countries = {c.code: c for c in report_map({"IS": 3, "NO": 1}, {})}
+    assert (countries["IS"].shade, countries["NO"].shade) == (1, 1)
+    countries = {c.code: c for c in report_map({"IS": 4, "US": 5}, {})}
+    assert (countries["IS"].shade, countries["US"].shade) == (1, 5)
