@@ -28,9 +28,12 @@ def concentration_reasons(incidents: list[Incident], now: datetime) -> dict[int,
     """Why each incident's reports look like a flood (absent when they look like people).
 
     Judged on the reports of the window that decided the incident (its `opened_buckets` up to
-    `detected_at`) and those since: the crowd that made the decision, not the slow rise before.
-    At most the first SAMPLE of them: at an outage's rate an hour holds millions of reports,
-    and reading them all every minute took the pass 19 s at 50 million rows (make bench-scale).
+    `detected_at`) and no others: the crowd that made the decision, not the slow rise before,
+    and not those who came after. Later reports neither dilute a flood that opened it (a crowd of
+    real people joining a fake outage) nor turn a real outage into a held one (a flood sent
+    once the incident is public). At most the first SAMPLE of them: at an outage's rate a window
+    holds millions of reports, and reading them all every minute took the pass 19 s at 50 million
+    rows (make bench-scale).
 
     Two queries for all the incidents together: the detection pass runs every minute, and a
     query or two per open incident would add up on a bad day.
@@ -43,7 +46,8 @@ def concentration_reasons(incidents: list[Incident], now: datetime) -> dict[int,
         " SELECT r.ua_family, r.seconds_to_submit, r.network_key FROM reports_report r"
         " WHERE r.service_id = i.service_id AND r.is_counted AND NOT r.is_simulated"
         " AND r.created_at >= i.detected_at - i.opened_buckets * %(width)s"
-        " AND r.created_at < %(now)s ORDER BY r.created_at LIMIT %(sample)s) r "
+        " AND r.created_at < LEAST(i.detected_at, %(now)s)"
+        " ORDER BY r.created_at LIMIT %(sample)s) r "
         "WHERE i.id = ANY(%(ids)s)"
     )
     # Any: the stubs' SQL parameter types leave out timedelta (psycopg sends an interval).

@@ -1,17 +1,38 @@
+import secrets
 import time
 from typing import cast
 
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 
 from reports.models import ProblemType, Service
 
 STAMP_SALT = "tremor-form-shown"
 
 
+# A stamp is used once: its nonce is remembered this long (the longest time it can measure).
+STAMP_MAX_SECONDS = 86_400
+
+
 def form_stamp() -> str:
-    return signing.dumps(f"{time.time():.3f}", salt=STAMP_SALT)
+    """When the form was shown, signed, with a nonce that makes each stamp single-use."""
+    return signing.dumps({"t": f"{time.time():.3f}", "n": secrets.token_hex(8)}, salt=STAMP_SALT)
+
+
+def seconds_since_stamp(stamp: str) -> int | None:
+    """Seconds since a stamp was made; None for a missing or forged one. A stamp used before is
+    a script replaying one page's stamp to look slow and human: it counts as 0 seconds."""
+    try:
+        data = signing.loads(stamp, salt=STAMP_SALT, max_age=STAMP_MAX_SECONDS)
+    except signing.BadSignature:  # SignatureExpired included
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("n"), str):
+        return None
+    if not cache.add(f"tremor:stamp:used:{data['n']}", 1, timeout=STAMP_MAX_SECONDS):
+        return 0
+    return max(0, min(int(time.time() - float(data["t"])), STAMP_MAX_SECONDS))
 
 
 class ReportForm(forms.Form):
@@ -31,11 +52,7 @@ class ReportForm(forms.Form):
     shown = forms.CharField(required=False, max_length=200)
 
     def seconds_to_submit(self) -> int | None:
-        try:
-            shown = signing.loads(self.cleaned_data.get("shown") or "", salt=STAMP_SALT)
-        except signing.BadSignature:
-            return None
-        return max(0, min(int(time.time() - float(shown)), 86_400))
+        return seconds_since_stamp(self.cleaned_data.get("shown") or "")
 
     def __init__(self, *args, service: Service, **kwargs) -> None:
         super().__init__(*args, **kwargs)
