@@ -9,10 +9,13 @@ It expires at the end of the day plus the dedupe window (a report just after mid
 meet the one just before it); after that nobody, the operator included, can recompute a key.
 
 Each process keeps the salts it read for a minute, so a report costs no extra round trip; should
-the store lose a salt (Redis flushed), every process has the new one within that minute.
+the store lose a salt (Redis flushed), every process has the new one within that minute. Should
+the store be down, a process keeps what it had, or uses a salt of its own, rather than lose a
+report.
 """
 
 import contextlib
+import logging
 import os
 import secrets
 import tempfile
@@ -24,6 +27,8 @@ from typing import cast
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 SALT_BYTES = 32
 _MEMO_SECONDS = 60.0
@@ -43,7 +48,16 @@ def salt_for(day: date) -> bytes:
         return memo[0]
     now = timezone.now()
     lifetime = max((expires_at(day) - now).total_seconds(), 1.0)
-    salt = _store().salt(day, lifetime, now)
+    try:
+        salt = _store().salt(day, lifetime, now)
+    except Exception as error:  # the cache's own errors, whatever its client raises
+        # A report is never lost to a cache outage: keep the salt this process had, or use one
+        # of its own until the store answers again (the same person may then count once per
+        # process: logged, and over within a minute of the store's return).
+        salt = memo[0] if memo is not None else secrets.token_bytes(SALT_BYTES)
+        logger.warning("reporter salt store failed, using this process's salt: %s", error)
+        _memo[day] = (salt, time.monotonic() - _MEMO_SECONDS + 5)  # try the store again soon
+        return salt
     read_at = time.monotonic()
     for stale in [d for d, (_, then) in _memo.items() if read_at - then >= _MEMO_SECONDS]:
         del _memo[stale]  # it would be read again anyway: this keeps the memo small

@@ -132,3 +132,21 @@ def test_the_privacy_page_lists_every_stored_field_and_what_a_database_holder_le
                 assert f"<code>{field.column}</code>" in page, f"{model.__name__}.{field.column}"
     assert "destroyed 16 minutes after the day ends" in page
     assert "What they cannot learn:" in page and "never in the database" in page
+
+
+def test_with_the_store_down_a_report_still_gets_a_key(settings, caplog):
+    today = timezone.now().date()
+    before = salts.salt_for(today)
+    settings.REPORTER_SALTS = "cache"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+    salts._memo[today] = (before, 0.0)  # this process's copy is due to be read again
+    assert salts.salt_for(today) == before  # it keeps the salt it had
+    salts.forget()
+    assert len(salts.salt_for(today)) == salts.SALT_BYTES  # a fresh process uses its own
+    assert "reporter salt store failed" in caplog.text
