@@ -408,3 +408,21 @@ class MaintenanceWindow(models.Model):
     def clean(self) -> None:
         if self.start and self.end and self.start >= self.end:
             raise ValidationError({"end": "The end must be after the start."})
+
+
+class ImportedHistory(models.Model):
+    """A span of a service's buckets written by `import_history` from counts of elsewhere: no
+    raw reports stand behind them, so no recount may touch them (analytics.binning)."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()  # the first bucket's start
+    end = models.DateTimeField()  # the last bucket's end
+    source = models.CharField(max_length=300, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["service", "start"]
+        verbose_name_plural = "imported history"
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"

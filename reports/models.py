@@ -377,3 +377,22 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user}: {self.action} ({self.rows})"
+
+
+class PruneMark(models.Model):
+    """Raw reports created before `before` were deleted (retention): counts of that time exist
+    only as buckets, which no recount may touch. One row, moved forward by each prune."""
+
+    before = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    @classmethod
+    def pruned_before(cls) -> datetime | None:
+        return cls.objects.filter(pk=1).values_list("before", flat=True).first()
+
+    @classmethod
+    def advance(cls, before: datetime) -> None:
+        mark, created = cls.objects.get_or_create(pk=1, defaults={"before": before})
+        if not created and before > mark.before:
+            mark.before = before
+            mark.save(update_fields=["before", "updated_at"])

@@ -4,8 +4,8 @@ Reports are partitioned by day, so retention works in whole UTC days: a day's pa
 dropped once the whole day is older than the retention period (a report is kept between
 REPORT_RETENTION_DAYS and one day more). Rows of that age left in the default partition are
 deleted in batches. Deleting a report deletes its comment with it. Buckets are never touched
-here, and re-binning a window older than the retention period is refused (`refresh_analytics
---since`), since it would recount nothing and empty the history.
+here; the prune leaves a mark (PruneMark) before which the binning never recounts, since it
+would find nothing and empty the history.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -14,7 +14,7 @@ from typing import cast
 from django.conf import settings
 from django.db import transaction
 
-from reports.models import Report
+from reports.models import PruneMark, Report
 from reports.partitions import day_start, drop_partitions_before
 
 BATCH = 10_000  # rows per DELETE, so the default partition is never locked for long
@@ -31,7 +31,9 @@ def retention_cutoff(now: datetime, days: int | None = None) -> datetime | None:
 
 def prune_reports(cutoff: datetime) -> int:
     """Delete reports (and their comments) created before `cutoff`, a UTC midnight from
-    `retention_cutoff`; returns how many."""
+    `retention_cutoff`; returns how many. The mark moves first, so that a recount running
+    meanwhile already leaves the counts of that time alone (analytics.binning)."""
+    PruneMark.advance(cutoff)
     deleted = drop_partitions_before(cutoff.astimezone(UTC).date())
     while True:  # what is left of that age sits in the default partition
         with transaction.atomic():

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from analytics import baselines
 from analytics.backtest import BacktestError, infer_width, read_series
-from analytics.models import ServiceBucket
+from analytics.models import ImportedHistory, ServiceBucket
 from analytics.timeutils import bucket_width
 from reports.models import Service
 
@@ -62,6 +62,13 @@ class Command(BaseCommand):
                     if value > 0
                 ],
                 batch_size=5000,
+            )
+            # No raw reports stand behind these buckets: recounts leave them alone.
+            ImportedHistory.objects.create(
+                service=target,
+                start=counts.index[0].to_pydatetime(),
+                end=(counts.index[-1] + bucket).to_pydatetime(),
+                source=str(file)[:300],
             )
         baselines.rebuild_baselines(timezone.now(), services=[target.pk])
         self.stdout.write(
