@@ -386,6 +386,9 @@ class PruneMark(models.Model):
     before = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self) -> str:
+        return f"reports before {self.before:%Y-%m-%d %H:%M} UTC pruned"
+
     @classmethod
     def pruned_before(cls) -> datetime | None:
         return cls.objects.filter(pk=1).values_list("before", flat=True).first()
