@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 
-from console.audit import audited_update
+from console.audit import AuditedAdmin, audited_update
 from console.merge import MergeError, merge_services
 from console.words import counted
 from reports.models import Category, ProblemType, Service, ServiceGroup
@@ -17,7 +17,7 @@ class ProblemTypeInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -25,7 +25,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceGroup)
-class ServiceGroupAdmin(admin.ModelAdmin):
+class ServiceGroupAdmin(AuditedAdmin):
     list_display = ["name", "slug", "service_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -36,7 +36,7 @@ class ServiceGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(AuditedAdmin):
     list_display = ["name", "slug", "group", "category", "is_active"]
     list_filter = ["is_active", "category", "group"]
     list_select_related = ["group", "category"]

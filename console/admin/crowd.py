@@ -4,6 +4,7 @@ moderation queue, blocked patterns, quarantines and the audit log."""
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, When
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 
-from console.audit import audited_update
+from console.audit import AuditedAdmin, audited_update
 from console.explorer import find_bursts
 from console.quarantine import apply_quarantine, release_quarantine
 from console.words import counted
@@ -21,7 +22,7 @@ from reports.models import AuditEntry, BlockedPattern, Comment, Quarantine, Repo
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(AuditedAdmin):
     list_display = [
         "created_at",
         "service",
@@ -81,10 +82,19 @@ class ReportAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/reports/report/bursts.html", context)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return False  # reports are evidence: append-only, never edited by hand
+        return False  # reports are evidence: never edited by hand
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # retention deletes them; a quarantine takes them out of the counts
+
+    def changelist_view(self, request, extra_context=None):
+        retention = settings.TREMOR["REPORT_RETENTION_DAYS"]
+        return super().changelist_view(
+            request, {**(extra_context or {}), "retention_days": retention}
+        )
 
 
 class HeldBecause(admin.SimpleListFilter):
@@ -110,7 +120,7 @@ class HeldBecause(admin.SimpleListFilter):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(AuditedAdmin):
     """The moderation queue: pending comments first, bulk actions, the reporter's other comments
     one click away (reporter keys rotate daily, so "other" means the same day)."""
 
@@ -169,7 +179,7 @@ class CommentAdmin(admin.ModelAdmin):
 
 
 @admin.register(BlockedPattern)
-class BlockedPatternAdmin(admin.ModelAdmin):
+class BlockedPatternAdmin(AuditedAdmin):
     """Words and patterns that hold a new comment for review (validated on save)."""
 
     list_display = ["pattern", "kind", "note", "created_at"]
@@ -178,7 +188,7 @@ class BlockedPatternAdmin(admin.ModelAdmin):
 
 
 @admin.register(Quarantine)
-class QuarantineAdmin(admin.ModelAdmin):
+class QuarantineAdmin(AuditedAdmin):
     """Set reports aside as abuse (on save), release them (action). Both are audited, and the
     window's buckets and the service's baseline are recounted by a Celery task."""
 
@@ -195,6 +205,9 @@ class QuarantineAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields + ["reports_count", "released_at"] if obj else []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # its reports point at it: release it instead (audited)
 
     def get_changeform_initial_data(self, request) -> dict[str, Any]:
         """The form filled in from a link (a burst row, an incident): times come as ISO 8601."""

@@ -27,7 +27,7 @@ from analytics.models import (
 from analytics.series import service_series
 from analytics.verdicts import VERDICT_WINDOW, service_verdict_report, verdicts_per_service
 from analytics.views import chart_payload
-from console.audit import audited_update
+from console.audit import AuditedAdmin, audited_update
 from console.quarantine import suggested_for_incident
 from console.words import counted
 from reports.geo import country_name
@@ -35,7 +35,7 @@ from reports.models import AuditEntry, Service
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(AuditedAdmin):
     list_display = [
         "service",
         "state",
@@ -68,6 +68,14 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # incidents are the detector's; a moderator judges them
+
+    def save_model(self, request, obj, form, change) -> None:
+        """A verdict given on the change form counts like one given by an action (audited);
+        a false alarm that is still on the public pages comes off them at once."""
+        super().save_model(request, obj, form, change)
+        false_alarm = obj.verdict == Incident.Verdict.FALSE_ALARM
+        if "verdict" in form.changed_data and false_alarm:
+            self._withdraw(request, Incident.objects.unresolved().filter(pk=obj.pk))
 
     def get_urls(self):
         verdicts = self.admin_site.admin_view(self.verdicts_view)
@@ -281,7 +289,7 @@ def probability(p: float) -> str:
 
 
 @admin.register(ServiceStatus)
-class ServiceStatusAdmin(admin.ModelAdmin):
+class ServiceStatusAdmin(AuditedAdmin):
     list_display = [
         "service",
         "level",
@@ -298,7 +306,7 @@ class ServiceStatusAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceBucket)
-class ServiceBucketAdmin(admin.ModelAdmin):
+class ServiceBucketAdmin(AuditedAdmin):
     list_display = ["service", "start", "reports", "simulated"]
     list_select_related = ["service"]
     search_fields = ["service__name"]
@@ -308,7 +316,7 @@ class ServiceBucketAdmin(admin.ModelAdmin):
 
 
 @admin.register(Baseline)
-class BaselineAdmin(admin.ModelAdmin):
+class BaselineAdmin(AuditedAdmin):
     list_display = ["service", "level", "noise", "history_days", "typical_per_bucket", "updated_at"]
     list_select_related = ["service"]
     search_fields = ["service__name"]
@@ -320,7 +328,7 @@ class BaselineAdmin(admin.ModelAdmin):
 
 
 @admin.register(DetectorTuning)
-class DetectorTuningAdmin(admin.ModelAdmin):
+class DetectorTuningAdmin(AuditedAdmin):
     """Per-service overrides of the detector's defaults, validated on save (model.clean)."""
 
     list_display = ["service", "overrides", "reason", "updated_at"]
@@ -330,7 +338,7 @@ class DetectorTuningAdmin(admin.ModelAdmin):
 
 
 @admin.register(OfficialUpdate)
-class OfficialUpdateAdmin(admin.ModelAdmin):
+class OfficialUpdateAdmin(AuditedAdmin):
     list_display = ["posted_at", "service", "short_text", "source_url", "incident"]
     list_filter = ["service__group"]
     list_select_related = ["service"]
@@ -344,7 +352,7 @@ class OfficialUpdateAdmin(admin.ModelAdmin):
 
 
 @admin.register(MaintenanceWindow)
-class MaintenanceWindowAdmin(admin.ModelAdmin):
+class MaintenanceWindowAdmin(AuditedAdmin):
     list_display = ["service", "start", "end", "suppress", "note"]
     list_filter = ["suppress"]
     list_select_related = ["service"]

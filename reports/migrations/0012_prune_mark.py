@@ -4,18 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0011_quarantine_comments'),
+        ("reports", "0011_quarantine_comments"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PruneMark',
+            name="PruneMark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('before', models.DateTimeField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("before", models.DateTimeField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
     ]
