@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install lock browser run demo test lint typecheck format bench bench-burst drill bench-detection bench-detection-speed bench-scale screenshots clean
+.PHONY: install lock browser run demo test lint typecheck format bench bench-burst drill bench-detection bench-detection-speed bench-scale bench-pow screenshots clean
 
 # The tested versions from the lock (runtime and the dev extra), then the project itself.
 $(STAMP): pyproject.toml requirements.lock
@@ -95,6 +95,9 @@ bench-detection-speed: install
 
 bench-scale: install
 	$(PY) bench/scale.py
+
+bench-pow: install browser
+	$(PY) bench/proof_of_work.py
 
 screenshots: install browser
 	$(PY) docs/make_screenshots.py
