@@ -284,6 +284,23 @@ if env("LOG_FORMAT", "text") == "json":
 
     LOGGING = json_logging(env("LOG_LEVEL", "INFO"))
 
+# --- Email ---------------------------------------------------------------------------------------
+# Django's SMTP settings (check them with `manage.py sendtestemail you@example.org`); with no
+# EMAIL_HOST, mail is written to the console. The password may come from a file (Docker secrets).
+if env("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env("EMAIL_HOST")
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = secret("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Tremor <tremor@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 # --- Tremor ----------------------------------------------------------------------------------
 # Tremor's own settings, read as settings.TREMOR[...] (Any: each key has its own type).
 TREMOR: dict[str, Any] = {

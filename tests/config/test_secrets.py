@@ -57,3 +57,53 @@ def test_production_refuses_composes_old_example_database_password():
     compose = (ROOT / "compose.yaml").read_text()
     assert "POSTGRES_PASSWORD:-" not in compose  # no default: compose refuses to start without
     assert compose.count("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}") == 2
+
+
+def test_the_smtp_password_from_a_file_signs_in_to_a_real_smtp_server(tmp_path):
+    import socket
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    received, logins = [], []
+
+    class Inbox:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope.content.decode())
+            return "250 OK"
+
+    def authenticate(server, session, envelope, mechanism, data):
+        logins.append((data.login.decode(), data.password.decode()))
+        return AuthResult(success=data.password == b"s3cret from a file")
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(
+        Inbox(), hostname="127.0.0.1", port=port, authenticator=authenticate,
+        auth_require_tls=False,
+    )  # fmt: skip
+    controller.start()
+    try:
+        (tmp_path / "smtp").write_text("s3cret from a file\n")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("EMAIL_")}
+        env |= {
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(port),
+            "EMAIL_USE_TLS": "false",
+            "EMAIL_HOST_USER": "tremor",
+            "EMAIL_HOST_PASSWORD_FILE": str(tmp_path / "smtp"),
+        }
+        code = (
+            "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
+            "django.setup(); from django.core.mail import send_mail;"
+            "send_mail('Tremor test', 'It works.', None, ['operator@example.org'])"
+        )
+        run = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+    finally:
+        controller.stop()
+    assert logins == [("tremor", "s3cret from a file")]
+    assert len(received) == 1 and "Subject: Tremor test" in received[0]
