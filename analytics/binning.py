@@ -128,9 +128,9 @@ def refresh_buckets(
         "span_starts": [start for _, start, _ in spans],
         "span_ends": [end for _, _, end in spans],
     }
-    touched = 0
-    if since >= until:
+    if since >= until:  # the whole window lies before the prune's mark
         return RefreshResult(since=since, until=until, buckets=0)
+    touched = 0
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK_ID])
         for table, extra in _TABLES:

@@ -23,9 +23,7 @@ def audited_update(user, queryset: QuerySet, action: str, **changes) -> int:
     ids = list(queryset.values_list("pk", flat=True))
     count = queryset.model.objects.filter(pk__in=ids).update(**changes)
     name = queryset.model._meta.verbose_name_plural
-    AuditEntry.objects.create(
-        user=user, action=action, rows=count, detail=f"{name} " + ", ".join(map(str, ids))
-    )
+    record(user, action, f"{name} " + ", ".join(map(str, ids)), count)
     return count
 
 

@@ -95,10 +95,8 @@ class FileStore:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._destroy_expired(now)
         path = self.directory / f"{day.isoformat()}.salt"
-        try:
+        with contextlib.suppress(FileNotFoundError):  # not minted yet: mint it below
             return self._read(path)
-        except FileNotFoundError:
-            pass
         handle, draft = tempfile.mkstemp(dir=self.directory, prefix=".draft-")  # mode 600
         try:
             os.write(handle, secrets.token_bytes(SALT_BYTES))
